@@ -1,0 +1,2 @@
+"""Renderers: one module per output format. A renderer knows blocks, choices and kinds, never
+family names."""
