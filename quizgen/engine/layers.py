@@ -697,8 +697,9 @@ class Conv2d(_Leaf):
 
     def cost(self, input_shape: tuple[int, ...]) -> LayerCost:
         shape = _as_shape(self._label(), input_shape)
-        self._expect_ndim(shape, (4,), "4-D (N, C, H, W)")
-        n, c, h, w = shape
+        self._expect_ndim(shape, (3, 4), "3-D (C, H, W) or 4-D (N, C, H, W)")
+        lead, (c, h, w) = shape[:-3], shape[-3:]
+        n = math.prod(lead)
         wshape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         if c != self.in_channels:
             raise EngineError(f"{self._label()}: input has {c} channels but weight expects "
@@ -722,7 +723,7 @@ class Conv2d(_Leaf):
                                              bias=self.has_bias, groups=self.groups)
         macs = n * S.conv_macs(c, self.out_channels, *self.kernel_size, h_out, w_out,
                                groups=self.groups)
-        return LayerCost((n, self.out_channels, h_out, w_out), weights, biases, macs, 0)
+        return LayerCost((*lead, self.out_channels, h_out, w_out), weights, biases, macs, 0)
 
     def forward(self, x: Any) -> np.ndarray:
         x = self._input(x)
@@ -747,8 +748,8 @@ class Conv2d(_Leaf):
 
 class _Pool(_Leaf):
     def _pool_dims(self, shape: tuple[int, ...]) -> tuple[int, int]:
-        self._expect_ndim(shape, (4,), "4-D (N, C, H, W)")
-        _, _, h, w = shape
+        self._expect_ndim(shape, (3, 4), "3-D (C, H, W) or 4-D (N, C, H, W)")
+        h, w = shape[-2:]
         try:
             h_out = S.pool_out(h, self.kernel_size[0], self.stride[0], self.padding[0],
                                self.dilation[0], self.ceil_mode)
@@ -764,9 +765,9 @@ class _Pool(_Leaf):
     def cost(self, input_shape: tuple[int, ...]) -> LayerCost:
         shape = _as_shape(self._label(), input_shape)
         h_out, w_out = self._pool_dims(shape)
-        n, c = shape[:2]
-        ops = n * S.pool_ops(c, h_out, w_out, self.kernel_size)
-        return LayerCost((n, c, h_out, w_out), 0, 0, 0, ops)
+        lead = shape[:-2]
+        ops = math.prod(lead[:-1]) * S.pool_ops(lead[-1], h_out, w_out, self.kernel_size)
+        return LayerCost((*lead, h_out, w_out), 0, 0, 0, ops)
 
     def _init_pool(self, owner: str, kernel_size: Any, stride: Any, padding: Any,
                    dilation: Any, ceil_mode: bool) -> None:
@@ -851,17 +852,17 @@ class AdaptiveAvgPool2d(_Leaf):
 
     def cost(self, input_shape: tuple[int, ...]) -> LayerCost:
         shape = _as_shape(self._label(), input_shape)
-        self._expect_ndim(shape, (4,), "4-D (N, C, H, W)")
-        n, c, h, w = shape
+        self._expect_ndim(shape, (3, 4), "3-D (C, H, W) or 4-D (N, C, H, W)")
+        lead, (h, w) = shape[:-2], shape[-2:]
         oh = h if self.output_size[0] is None else self.output_size[0]
         ow = w if self.output_size[1] is None else self.output_size[1]
-        ops = n * c * sum(_adaptive_windows(h, oh)) * sum(_adaptive_windows(w, ow))
-        return LayerCost((n, c, oh, ow), 0, 0, 0, ops)
+        ops = math.prod(lead) * sum(_adaptive_windows(h, oh)) * sum(_adaptive_windows(w, ow))
+        return LayerCost((*lead, oh, ow), 0, 0, 0, ops)
 
     def forward(self, x: Any) -> np.ndarray:
         x = self._input(x)
         out_shape = self.cost(x.shape).output_shape
-        return _F().adaptive_avg_pool2d(x, out_shape[2:], name=self._label())
+        return _F().adaptive_avg_pool2d(x, out_shape[-2:], name=self._label())
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
