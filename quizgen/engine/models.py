@@ -50,18 +50,17 @@ def load_weights(source: Any) -> dict[str, np.ndarray]:
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                if not hasattr(archive, "files"):
-                    raise WeightsError(f"weights file {path!r} holds a single array; expected "
-                                       "an .npz archive of named arrays (see save_weights)")
-                return {k: archive[k] for k in archive.files}
-        except WeightsError:
-            raise
-        except AttributeError:
-            raise WeightsError(f"weights file {path!r} holds a single array; expected an "
-                               ".npz archive of named arrays (see save_weights)") from None
+            archive = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as err:
             raise WeightsError(f"cannot read weights file {path!r}: {err}") from None
+        if not hasattr(archive, "files"):
+            raise WeightsError(f"weights file {path!r} holds a single array; expected an .npz "
+                               "archive of named arrays (see save_weights)")
+        with archive:
+            try:
+                return {k: archive[k] for k in archive.files}
+            except (OSError, ValueError) as err:
+                raise WeightsError(f"cannot read weights file {path!r}: {err}") from None
     raise WeightsError(f"weights must be None, a path to an .npz file or a mapping of names "
                        f"to arrays, got {type(source).__name__}")
 
