@@ -36,7 +36,9 @@ PARAM_TYPES = ("int", "float", "str", "bool", "matrix", "tensor")
 
 
 class P(dict):
-    """Parameters with attribute access (``p.H``)."""
+    """Parameters with attribute access (``p.H``). During ``build`` the attributes ``p.kind``
+    and ``p.difficulty`` hold the question kind and difficulty being built (they are not
+    parameters: they are not among the dict's items)."""
 
     def __getattr__(self, key):
         try:
@@ -309,6 +311,7 @@ def build(family: Family, *, seed: int, difficulty: str = "standard", kind: str 
     last: ParamError | None = None
     for _ in range(family.max_tries):
         p = P(family.sample(rng, difficulty, fixed))
+        p.kind, p.difficulty = kind, difficulty  # attributes, not parameters: not in p.items()
         try:
             family.check(p)
             family.check_kind(p, kind)
