@@ -11,7 +11,7 @@ reference NumPy CNN engine.
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["build_question", "families", "engine", "__version__"]
+__all__ = ["build_question", "build_exam", "load_spec", "families", "engine", "__version__"]
 
 
 def build_question(family: str, *, seed: int = 0, difficulty: str = "standard",
@@ -21,6 +21,21 @@ def build_question(family: str, *, seed: int = 0, difficulty: str = "standard",
     from quizgen.family import build
     return build(_families.get(family), seed=seed, difficulty=difficulty, kind=kind,
                  params=params, points=points)
+
+
+def build_exam(spec, *, seed: int | None = None, versions: int | None = None, progress=None):
+    """Assemble an ``exam.Exam`` from an ``ExamSpec`` or a spec path (see ``quizgen.assemble``)."""
+    from quizgen.assemble import build_exam as _build_exam
+    from quizgen.spec import ExamSpec
+    if not isinstance(spec, ExamSpec):
+        spec = load_spec(spec)
+    return _build_exam(spec, seed=seed, versions=versions, progress=progress)
+
+
+def load_spec(path):
+    """Read and validate an exam spec YAML file (see ``quizgen.spec``)."""
+    from quizgen.spec import load_spec as _load_spec
+    return _load_spec(path)
 
 
 def __getattr__(name):
