@@ -72,6 +72,8 @@ CATALOGUE: dict[str, str] = {
     "kernel_not_flipped": "Did not flip the kernel; a true convolution flips it in both "
                           "directions first.",
     "kernel_transposed": "Used the transposed kernel (rows and columns swapped).",
+    "kernel_flipped_one_axis": "Flipped the kernel along one axis only; a true convolution flips "
+                               "it both upside down and left to right (a 180° rotation).",
     "max_instead_of_avg": "Took the maximum of each window instead of the average.",
     "avg_instead_of_max": "Took the average of each window instead of the maximum.",
     "min_instead_of_max": "Took the minimum of each window.",
@@ -96,6 +98,8 @@ CATALOGUE: dict[str, str] = {
     "bn_affine_order": "Added β before multiplying by γ.",
     "softmax_no_exp": "Normalised the raw scores without exponentiating them.",
     "softmax_wrong_class": "Read the probability of another class.",
+    "sigmoid_instead_of_softmax": "Applied the sigmoid to the class's own score; softmax "
+                                  "normalises over the scores of all classes.",
     "ce_log_of_wrong_class": "Took the log of a wrong class's probability.",
     "ce_no_negative": "Forgot the minus sign: the loss is −log p.",
     "ce_log10": "Used log base 10; cross-entropy uses the natural log.",
