@@ -266,6 +266,11 @@ class Family:
         """(value, absolute tolerance) for a numeric question."""
         return float(answer), 0.0
 
+    def static_choices(self, p: P, answer, rng: np.random.Generator, kind: str):
+        """Ready-made choices (a static bank's own options and explanations), or ``None`` (the
+        default) to use the option builder (``single``) or ``statements`` (``multiple``)."""
+        return None
+
     # ----- helpers -----------------------------------------------------------------------
     def verify(self, closed_form, engine_value, what: str = "answer"):
         """Check two independent computations agree; return the closed form."""
@@ -325,7 +330,10 @@ def build(family: Family, *, seed: int, difficulty: str = "standard", kind: str 
     answer = family.solve(p)
     notes: tuple[str, ...] = ()
     tolerance = 0.0
-    if kind == "single":
+    custom = family.static_choices(p, answer, rng, kind) if kind != "numeric" else None
+    if custom is not None:
+        choices = custom
+    elif kind == "single":
         choices, notes = build_choices(family, p, answer, rng)
     elif kind == "multiple":
         choices = choices_from_statements(family.statements(p, rng), rng)
