@@ -30,12 +30,20 @@ CATALOGUE: dict[str, str] = {
     "fits_anyway": "Assumed the filter always fits; here (n + 2p − k) is not divisible by the "
                    "stride, so the last positions are skipped.",
     "does_not_fit_claimed": "Claimed the filter does not fit; the formula gives a whole output.",
+    "ignored_ceil_mode": "Rounded down although ceil_mode=True: a last, partial window that starts "
+                         "inside the input is kept.",
     "wrong_same_padding": "Chose padding k − 1 (total) as if per side; 'same' needs p = (k − 1)/2 "
                           "per side.",
     # parameter counts
     "forgot_bias": "Forgot the bias: every filter (or output neuron) also has one bias.",
     "forgot_input_channels": "Forgot that every filter spans all input channels (C_in).",
     "forgot_output_channels": "Counted one filter only; there are C_out filters.",
+    "counted_absent_bias": "Added one bias per filter although the layer has no biases "
+                           "(bias=False).",
+    "counted_output_row": "Multiplied by one output dimension (H′) and left out the input "
+                          "channels C_in.",
+    "inception_naive": "Applied the k×k convolution to all C_in input channels, as in the naive "
+                       "Inception module; the 1×1 reduction first cuts them to C_reduce.",
     "counted_output_positions": "Multiplied by the number of output positions; weights are "
                                 "shared across positions.",
     "counted_pool_params": "Gave the pooling layer parameters; pooling has none.",
@@ -59,6 +67,8 @@ CATALOGUE: dict[str, str] = {
     "bottleneck_as_basic": "Treated the bottleneck block like two 3×3 convolutions at full width.",
     "basic_as_bottleneck": "Treated the basic block like a bottleneck block.",
     "forgot_channel_growth": "Forgot that channels double when the resolution halves.",
+    "dropped_size_factor": "Took the spatial size as H·W, dropping the factor 2 per dimension "
+                           "(2H × 2W = 4HW positions).",
     # memory
     "bytes_not_kb": "Reported bytes instead of kilobytes (divide by 1024).",
     "elements_not_bytes": "Reported the number of elements; each float32 takes 4 bytes.",
@@ -66,6 +76,7 @@ CATALOGUE: dict[str, str] = {
     "memory_of_input": "Used the input's size instead of the output activation's.",
     "float64_bytes": "Used 8 bytes per element (float64) instead of 4 (float32).",
     "counted_weights_as_memory": "Counted the weights instead of the activations.",
+    "assumed_float32": "Used 4 bytes per element (float32); float16 takes 2 bytes and float64 8.",
     # values
     "kernel_flipped": "Flipped the kernel (true convolution); deep-learning 'convolution' is "
                       "cross-correlation.",
