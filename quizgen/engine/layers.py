@@ -409,6 +409,10 @@ class Module:
                 out[f"{prefix}.{name}" if prefix else name] = shape
         return out
 
+    def state_shapes(self) -> "OrderedDict[str, tuple[int, ...]]":
+        """state_dict key → shape (parameters and buffers), without creating any parameter."""
+        return OrderedDict((k, e[3]) for k, e in self._state_entries().items())
+
     def num_parameters(self) -> int:
         """Total number of parameter values (weights and biases), without creating them."""
         return sum(math.prod(s) for s in self.parameter_shapes().values())

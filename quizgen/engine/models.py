@@ -193,6 +193,10 @@ VGG_CFGS: dict[str, list[int | str]] = {
 }
 
 
+#: VGG constructor name → configuration key.
+VGG_NAMES: dict[str, str] = {"vgg11": "A", "vgg13": "B", "vgg16": "D", "vgg19": "E"}
+
+
 class VGG(Module):
     """torchvision's VGG without batch norm: ``features`` (3×3 p1 convs + ReLU, 2×2 pools),
     ``avgpool`` to 7×7, ``flatten``, ``classifier`` (Linear 0, 3, 6 with ReLU and Dropout)."""
