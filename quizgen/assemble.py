@@ -145,6 +145,7 @@ class _Assembler:
         from quizgen import families
         self.spec = spec
         self.families = [families.get(s.family) for s in spec.slots]
+        self.kinds = [s.kind for s in spec.slots]
         n_paper = spec.versions * spec.questions_per_version
         n_canvas = spec.questions_per_version * spec.canvas.variants
         n_practice = len(spec.slots) * spec.practice.n if spec.practice.enabled else 0
@@ -158,13 +159,22 @@ class _Assembler:
             self.progress(self.done, self.total, what)
 
     def build(self, i: int, seed: int) -> Question:
+        """Question of slot ``i`` from ``seed``. A slot without a kind takes the first of the
+        family's kinds its params allow (found on its first build, then kept)."""
         from quizgen.family import build
         slot = self.spec.slots[i]
-        try:
-            return build(self.families[i], seed=seed, difficulty=slot.difficulty, kind=slot.kind,
-                         params=slot.params, points=slot.points)
-        except ParamError as err:
-            raise self.slot_error(i, str(err)) from None
+        kinds = [self.kinds[i]] if self.kinds[i] else list(self.families[i].kinds)
+        for n, kind in enumerate(kinds):
+            try:
+                q = build(self.families[i], seed=seed, difficulty=slot.difficulty, kind=kind,
+                          params=slot.params, points=slot.points)
+            except ParamError as err:
+                if err.param == "kind" and n + 1 < len(kinds):
+                    continue
+                raise self.slot_error(i, str(err)) from None
+            self.kinds[i] = kind
+            return q
+        raise AssertionError("unreachable: the last kind returns or raises")
 
     def slot_error(self, i: int, message: str) -> SpecError:
         slot = self.spec.slots[i]   # the message names the family

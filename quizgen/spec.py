@@ -34,7 +34,7 @@ class SlotSpec:
     family: str
     count: int = 1
     difficulty: str = "standard"
-    kind: str = "single"
+    kind: str | None = None        # None: the first kind of the family the params allow
     params: dict = field(default_factory=dict)
     points: float = 1
     title: str = ""
@@ -332,8 +332,8 @@ def _slot(file, slots_raw: _List, i: int, difficulty: str, points) -> SlotSpec:
                                    f"{', '.join(families.names())}", name) from err
     count = slot.get("count", "int", 1, minimum=1)
     slot_difficulty = slot.get("difficulty", "str", difficulty, choices=DIFFICULTIES)
-    kind = slot.get("kind", "str", fam.kinds[0], choices=KINDS)
-    if kind not in fam.kinds:
+    kind = slot.get("kind", "str", None, choices=KINDS)
+    if kind is not None and kind not in fam.kinds:
         raise slot.error("kind", f"family '{name}' offers only {', '.join(fam.kinds)}", kind)
     params = slot.get("params", "map", _Map())
     if params and not hasattr(params, "lines"):  # pragma: no cover - loader always gives _Map

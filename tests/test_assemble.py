@@ -57,7 +57,8 @@ def test_shape_of_the_exam(spec, assembly):
         assert sorted((p.slot, p.item) for p in layout) == [(0, 0), (0, 1), (0, 2), (1, 0), (2, 0)]
         for q, place in zip(v.questions, layout):
             slot = spec.slots[place.slot]
-            assert (q.family, q.kind, q.points) == (slot.family, slot.kind, slot.points)
+            assert (q.family, q.kind, q.points) == (slot.family, slot.kind or "single",
+                                                    slot.points)
             assert q.difficulty == slot.difficulty
         assert v.total_points == 3 + 2 + 1
     assert exam.meta.title == "Assembler test" and exam.meta.seed == 11
@@ -233,6 +234,28 @@ slots:
     stems = {v.questions[0].stem_plain() for v in exam.versions}
     assert len(stems) == 1
     assert len({v.questions[0].seed for v in exam.versions}) == 3
+
+
+def test_kind_follows_the_params_when_not_given():
+    spec = parse_spec("""\
+title: Concepts
+versions: 2
+slots:
+  - family: concepts
+    params: {id: alexnet-facts}
+  - family: concepts
+    params: {tag: resnet}
+    count: 2
+  - family: concepts
+    kind: multiple
+    params: {tag: resnet}
+""", "concepts.yaml")
+    exam = build_exam(spec)
+    for v in exam.versions:
+        kinds = sorted(q.kind for q in v.questions)
+        assert kinds == ["multiple", "multiple", "single", "single"]
+        ids = [q.params["id"] for q in v.questions]
+        assert "alexnet-facts" in ids and len(set(ids)) == 4
 
 
 def test_practice(spec, assembly):

@@ -54,7 +54,7 @@ def test_good_spec_fields(tmp_path):
     assert (spec.seed, spec.versions, spec.points, spec.difficulty) == (540, 4, 2, "paper")
     first, second = spec.slots
     assert (first.family, first.count, first.difficulty, first.kind, first.points) == \
-        ("conv_output_size", 3, "paper", "single", 2)
+        ("conv_output_size", 3, "paper", None, 2)
     assert (second.kind, second.difficulty, second.points, second.title) == \
         ("numeric", "standard", 1.5, "Output height")
     assert second.params == {"H": 22, "K": 11, "S": 2, "P": 0}
@@ -69,7 +69,7 @@ def test_good_spec_fields(tmp_path):
 def test_defaults():
     spec = parse_spec("title: Quiz\nslots:\n  - family: conv_output_size\n")
     assert (spec.seed, spec.versions, spec.points, spec.difficulty) == (0, 1, 1, "standard")
-    assert spec.slots[0].kind == "single" and spec.slots[0].count == 1
+    assert spec.slots[0].kind is None and spec.slots[0].count == 1
     assert spec.shuffle == ShuffleSpec() and spec.canvas == CanvasSpec()
     assert spec.practice == PracticeSpec()
     assert spec.instructions == () and spec.slug == "quiz"
@@ -138,6 +138,8 @@ BAD = [
      "'easy'", 4, "unknown difficulty"),
     ("unknown-kind", HEAD + SLOT + "    kind: essay\n", "slots[0].kind", "'essay'", 4,
      "unknown kind; one of single, multiple, numeric"),
+    ("kind-not-offered", HEAD + "slots:\n  - family: concepts\n    kind: numeric\n",
+     "slots[0].kind", "'numeric'", 4, "family 'concepts' offers only single, multiple"),
     ("unknown-param", HEAD + SLOT + "    params:\n      H: 7\n      Q: 3\n",
      "slots[0].params.Q", "3", 6, "unknown parameter; known: H"),
     ("param-too-big", HEAD + SLOT + "    params:\n      H: 99999\n", "slots[0].params.H",
@@ -203,6 +205,14 @@ def test_impossible_params_reported_at_build_with_slot_line(tmp_path, capsys):
     assert err.startswith(f"quizgen: error: {path}:4, field 'slots[0]'")
     assert "larger than the padded input" in err
     assert not out.exists()
+
+
+def test_unknown_bank_question_reported_at_build(tmp_path, capsys):
+    path = write(tmp_path, HEAD + "slots:\n  - family: concepts\n    params: {id: no-such-q}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"quizgen: error: {path}:3, field 'slots[0]'")
+    assert "no question with this id" in err and "'no-such-q'" in err
 
 
 def test_subprocess_exit_status_and_single_line(tmp_path, repo_root):
