@@ -4,7 +4,9 @@
 inline Expr (sub/superscripts), Math, Matrix with a highlighted window, MatrixRow, Table and
 Steps, and text full of characters that break naive HTML/XML writers. ``family_questions()``
 builds real questions from every registered family and kind. ``sample_exam()`` puts both into
-question groups and paper versions.
+question groups and paper versions. Renderer tests that should cover every registered family
+build their own exam per family (``family_exam``), so a family still being written fails its
+own test case, not every renderer test.
 """
 from __future__ import annotations
 
@@ -87,14 +89,26 @@ def hostile_questions(points: float = 2.0) -> list[Question]:
     return [single, multiple, numeric_frac, numeric_float, numeric_int]
 
 
-def family_questions(points: float = 2.0, seeds=(0, 1)) -> list[Question]:
-    """Real questions: every registered family × its kinds × ``seeds``."""
+def family_questions(points: float = 2.0, seeds=(0, 1),
+                     names=("conv_output_size",)) -> list[Question]:
+    """Real questions: each named family (default: the reference family) × its kinds × seeds."""
     out = []
-    for name in families.names():
+    for name in names:
         for kind in families.get(name).kinds:
             for seed in seeds:
                 out.append(quizgen.build_question(name, seed=seed, kind=kind, points=points))
     return out
+
+
+def family_exam(name: str, points: float = 2.0, seeds=(0, 1, 2)) -> Exam:
+    """One group per kind of family ``name`` (its ``seeds`` as variants) and one version."""
+    qs = family_questions(points, seeds, names=(name,))
+    groups = tuple(QuestionGroup(f"{name} {kind}", tuple({q.uid: q for q in qs
+                                                         if q.kind == kind}.values()),
+                                 pick=1, points_per_item=points)
+                   for kind in families.get(name).kinds)
+    meta = ExamMeta(title=f"All of {name}", slug=name, seed=0, duration_minutes=None)
+    return Exam(meta, (ExamVersion(1, "A", tuple(qs)),), groups)
 
 
 def sample_exam(*, duration: int | None = 50, points: float = 2.0) -> Exam:

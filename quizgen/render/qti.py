@@ -56,7 +56,7 @@ from quizgen.errors import OutputError
 from quizgen.exam import Exam, QuestionGroup
 from quizgen.misconceptions import CATALOGUE
 from quizgen.model import LABELS, Question
-from quizgen.render.exactnum import exact, number_text
+from quizgen.render.exactnum import PLACES, exact, number_text
 from quizgen.render.htmlblocks import blocks_html, esc
 
 NS_QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -148,7 +148,8 @@ def answer_ids(q: Question, ident: str) -> list[str]:
 
 # ---- numeric answers -----------------------------------------------------------------------
 def numeric_bounds(q: Question) -> tuple[Fraction, Fraction, Fraction]:
-    """(exact value, low, high) of a numeric question, checked for what Canvas can grade."""
+    """(value, low, high) of a numeric question, checked for what Canvas can grade; low and
+    high are x ∓ tolerance rounded outward to ``exactnum.PLACES`` decimals."""
     try:
         x, tol = exact(q.answer), exact(q.tolerance)
     except (TypeError, ValueError):
@@ -164,7 +165,9 @@ def numeric_bounds(q: Question) -> tuple[Fraction, Fraction, Fraction]:
             f"number with {CANVAS_DECIMALS} decimals; Canvas rounds a student's entry to "
             f"{CANVAS_DECIMALS} decimals (below 0.0001 it becomes 0), so no entry could be graded "
             f"correct. Widen the tolerance or change the unit.")
-    return x, lo, hi
+    # bounds rounded outward to the printed precision, so the interval never shrinks
+    unit = 10 ** PLACES
+    return x, Fraction(math.floor(lo * unit), unit), Fraction(math.ceil(hi * unit), unit)
 
 
 # ---- the assessment ------------------------------------------------------------------------
