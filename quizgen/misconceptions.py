@@ -135,6 +135,8 @@ CATALOGUE: dict[str, str] = {
     "most_memory_late": "Assumed the late layers hold most activation memory; the early, "
                         "high-resolution ones do.",
     "most_compute_fc": "Assumed the FC layers do most of the compute; the convolutions do.",
+    "most_compute_largest_output": "Picked the layer with the largest output; compute also "
+                                   "scales with the work per output value (C_in·K²).",
     "flatten_forgot_channels": "Flattened only the spatial grid H·W, forgetting the channels.",
     "slide_slip": "Copied a number from a lecture slide that does not add up; recompute it.",
     # fill-ins
