@@ -72,6 +72,8 @@ def test_asymmetric_form_is_total_form(n, k, s, a, b):
     ((5, 3, 2, 1), {"ceil_mode": True}, 3),
     ((6, 3, 2, 0), {"ceil_mode": True}, 3),
     ((6, 3, 2, 0), {}, 2),
+    ((1, 2, 2, 0), {"ceil_mode": True}, 1),  # ceil: a window may hang over the input's end
+    ((2, 3, 2, 0), {"ceil_mode": True}, 1),
 ])
 def test_pool_out_values(args, kwargs, expected):
     assert S.pool_out(*args, **kwargs) == expected
@@ -163,6 +165,7 @@ def test_fits():
     (lambda: S.conv_out_total(3, 6, 1, 2), ["conv_out_total", "k=6", "3 + 2 = 5"]),
     (lambda: S.conv_out_asym(3, 6, 1, 1, 1), ["conv_out_asym", "p_before", "5"]),
     (lambda: S.pool_out(2, 3), ["pool_out", "k=3", "larger than the padded input"]),
+    (lambda: S.pool_out(1, 3, 2, ceil_mode=True), ["pool_out", "k=3", "no output position"]),
     (lambda: S.pool_out(8, 3, 2, 2), ["pool_out", "p=2", "half the kernel"]),
     (lambda: S.pool_out(8, 3, 0), ["pool_out", "s must be positive"]),
     (lambda: S.conv_params(6, 4, 3, groups=4), ["conv_params", "groups=4", "c_in=6"]),

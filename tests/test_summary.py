@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizgen.engine import functional as F
 from quizgen.engine import layers as L
 from quizgen.engine import models as M
 from quizgen.engine import shapes as S
@@ -356,13 +357,20 @@ def test_pool_shapes_closed_form_vs_forward(cfg):
         pool = L.AvgPool2d(k, cfg["s"], p, cfg["ceil"])
     shape = (1, 2, cfg["h"], cfg["w"])
     x = np.random.default_rng(0).standard_normal(shape)
-    extent = d * (k - 1) + 1
-    if extent > min(cfg["h"], cfg["w"]) + 2 * p:
+    try:
+        expected = (1, 2, S.pool_out(cfg["h"], k, cfg["s"], p, d, cfg["ceil"]),
+                    S.pool_out(cfg["w"], k, cfg["s"], p, d, cfg["ceil"]))
+    except EngineError:
+        # no output position: the layer refuses too, and so does the functional op itself
+        assert d * (k - 1) + 1 > min(cfg["h"], cfg["w"]) + 2 * p
         with pytest.raises(EngineError):
             pool.output_shape(shape)
         with pytest.raises(EngineError):
             pool(x)
+        with pytest.raises(EngineError):
+            if cfg["kind"] == "max":
+                F.max_pool2d(x, k, cfg["s"], p, d, ceil_mode=cfg["ceil"])
+            else:
+                F.avg_pool2d(x, k, cfg["s"], p, ceil_mode=cfg["ceil"])
         return
-    expected = (1, 2, S.pool_out(cfg["h"], k, cfg["s"], p, d, cfg["ceil"]),
-                S.pool_out(cfg["w"], k, cfg["s"], p, d, cfg["ceil"]))
     assert pool.output_shape(shape) == expected == pool(x).shape

@@ -107,7 +107,10 @@ def pool_out(n: int, k: int, s: int | None = None, p: int = 0, d: int = 1,
 
     ``s`` defaults to ``k``. ``n' = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1``; with
     ``ceil_mode=True`` the division rounds up, and the last window is dropped if it would start
-    inside the right padding (``(n' − 1)·s >= n + p``). torch also requires ``p <= k // 2``.
+    inside the right padding (``(n' − 1)·s >= n + p``). In ceil mode a window may hang over the
+    end of the input as long as it starts inside it, so even a kernel larger than the padded
+    input gives one output (torch: a 1×1 input, kernel 2, stride 2, ceil → 1×1).
+    torch also requires ``p <= k // 2``.
     """
     f = "pool_out"
     n = _int(f, "n", n, 1)
@@ -120,16 +123,16 @@ def pool_out(n: int, k: int, s: int | None = None, p: int = 0, d: int = 1,
                           f"(k={k}, k // 2 = {k // 2})")
     extent = d * (k - 1) + 1
     span = n + 2 * p - extent
-    if span < 0:
-        kernel = f"kernel k={k}" + (f" (dilated extent {extent} with d={d})" if d > 1 else "")
-        raise EngineError(f"{f}: {kernel} is larger than the padded input "
-                          f"n + 2p = {n} + 2·{p} = {n + 2 * p}; there is no output position")
     if ceil_mode:
         out = -(-span // s) + 1
-        if (out - 1) * s >= n + p:
+        if out > 0 and (out - 1) * s >= n + p:
             out -= 1
     else:
         out = span // s + 1
+    if out < 1:
+        kernel = f"kernel k={k}" + (f" (dilated extent {extent} with d={d})" if d > 1 else "")
+        raise EngineError(f"{f}: {kernel} is larger than the padded input "
+                          f"n + 2p = {n} + 2·{p} = {n + 2 * p}; there is no output position")
     return out
 
 
