@@ -1,7 +1,9 @@
 """The Module system: naming, state_dict, weights loading, seeding, modes, dtype, errors."""
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -389,3 +391,32 @@ def test_build_cnn_errors(specs, kwargs, words):
         M.build_cnn(specs, in_channels=1, **kwargs)
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+# -- copying and container accounting ---------------------------------------------------------------
+
+def test_deepcopy_and_pickle_keep_names_weights_and_outputs():
+    model = M.resnet18(num_classes=5, seed=2)
+    x = _rand((1, 3, 32, 32))
+    want = model(x)
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert clone.layer2[0].downsample[1].qualified_name == "layer2.0.downsample.1"
+        assert clone.layer2[0].downsample[1].__dict__["_parent"]() is clone.layer2[0].downsample
+        assert np.array_equal(clone(x), want)
+        clone.fc.bias = np.zeros(5)
+        assert not np.array_equal(model.fc.bias, np.zeros(5))
+
+
+def test_container_cost_sums_its_layers():
+    model = M.resnet18()
+    cost = model.cost((1, 3, 224, 224))
+    assert cost.output_shape == (1, 1000)
+    assert cost.params == 11_689_512 and cost.macs == 1_814_073_344
+    shapes = model.parameter_shapes()
+    assert cost.weight_params == sum(math.prod(v) for k, v in shapes.items()
+                                     if k.endswith(".weight"))
+    assert cost.bias_params == sum(math.prod(v) for k, v in shapes.items()
+                                   if k.endswith(".bias"))
+    block = model.layer2[0]
+    assert block.output_shape((1, 64, 56, 56)) == (1, 128, 28, 28)
+    assert block.cost((1, 64, 56, 56)).pool_ops == 0

@@ -104,22 +104,25 @@ def _as_shape(owner: str, shape: object) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _uniform_fan_in(fan_in: int) -> Callable:
-    bound = 1.0 / math.sqrt(fan_in)
+class _UniformFanIn:
+    """torch's default Conv2d/Linear init: ``U(−1/√fan_in, 1/√fan_in)`` (weights and biases)."""
 
-    def init(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    def __init__(self, fan_in: int):
+        self.fan_in = fan_in
+
+    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        bound = 1.0 / math.sqrt(self.fan_in)
         return rng.uniform(-bound, bound, size=shape)
 
-    init.__doc__ = f"U(-1/sqrt({fan_in}), 1/sqrt({fan_in}))"
-    return init
 
+class _Constant:
+    """Every value ``value`` (BatchNorm γ = 1, β = 0)."""
 
-def _constant(value: float) -> Callable:
-    def init(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        return np.full(shape, value, dtype=np.float64)
+    def __init__(self, value: float):
+        self.value = value
 
-    init.__doc__ = f"constant {value}"
-    return init
+    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return np.full(shape, self.value, dtype=np.float64)
 
 
 def _to_array(value: Any) -> np.ndarray:
@@ -339,6 +342,19 @@ class Module:
             value = init(rng, shape)  # always drawn, so the stream does not depend on loads
             if name not in params:
                 params[name] = np.asarray(value, dtype=self._dtype)
+
+    # -- copying -----------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict:
+        # The parent link is a weak reference (not picklable); each parent restores it.
+        state = dict(self.__dict__)
+        state["_parent"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for child in state["_modules"].values():
+            object.__setattr__(child, "_parent", weakref.ref(self))
 
     # -- naming ------------------------------------------------------------------------------
 
@@ -694,10 +710,10 @@ class Conv2d(_Leaf):
         self._pads = _conv_padding(o, padding, self.kernel_size, self.stride, self.dilation)
         fan_in = (self.in_channels // self.groups) * self.kernel_size[0] * self.kernel_size[1]
         self.register_parameter("weight", (self.out_channels, self.in_channels // self.groups,
-                                           *self.kernel_size), _uniform_fan_in(fan_in))
+                                           *self.kernel_size), _UniformFanIn(fan_in))
         self.has_bias = bool(bias)
         if bias:
-            self.register_parameter("bias", (self.out_channels,), _uniform_fan_in(fan_in))
+            self.register_parameter("bias", (self.out_channels,), _UniformFanIn(fan_in))
 
     def cost(self, input_shape: tuple[int, ...]) -> LayerCost:
         shape = _as_shape(self._label(), input_shape)
@@ -881,7 +897,7 @@ class Linear(_Leaf):
         self.in_features = _check_int("Linear", "in_features", in_features, 1)
         self.out_features = _check_int("Linear", "out_features", out_features, 1)
         self.has_bias = bool(bias)
-        init = _uniform_fan_in(self.in_features)
+        init = _UniformFanIn(self.in_features)
         self.register_parameter("weight", (self.out_features, self.in_features), init)
         if bias:
             self.register_parameter("bias", (self.out_features,), init)
@@ -1035,8 +1051,8 @@ class BatchNorm2d(_Leaf):
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         if self.affine:
-            self.register_parameter("weight", (self.num_features,), _constant(1.0))
-            self.register_parameter("bias", (self.num_features,), _constant(0.0))
+            self.register_parameter("weight", (self.num_features,), _Constant(1.0))
+            self.register_parameter("bias", (self.num_features,), _Constant(0.0))
         self._reset_buffers()
 
     def _reset_buffers(self) -> None:
