@@ -13,6 +13,9 @@ Everything is written into a fresh hidden folder beside the target and renamed i
 the end, so a failure (in any renderer, or an interrupt) leaves no half-written folder and an
 existing folder untouched. An existing target is refused with ``OutputError`` unless ``force``;
 with ``force`` it is swapped out only after the new folder is complete.
+
+The files are independent of each other, so on a multi-core Linux machine they are rendered by
+forked worker processes (``workers_for``); the bytes are the same as a serial run's.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from quizgen.assemble import Assembly, Placement
-from quizgen.errors import OutputError
+from quizgen.errors import OutputError, QuizgenError
 from quizgen.model import Question
 
 Progress = Callable[[int, int, str], None]
@@ -55,8 +58,10 @@ def check_target(target: Path, force: bool) -> None:
 
 
 def write_exam_folder(assembly: Assembly, out_dir, *, force: bool = False,
-                      progress: Progress | None = None) -> Written:
-    """Write every output of ``assembly`` into ``<out_dir>/<slug>/`` (see module docstring)."""
+                      progress: Progress | None = None, workers: int | None = None) -> Written:
+    """Write every output of ``assembly`` into ``<out_dir>/<slug>/`` (see module docstring).
+
+    ``workers``: processes rendering files in parallel (default ``workers_for``; 1: none)."""
     exam = assembly.exam
     target = target_folder(out_dir, exam.meta.slug)
     check_target(target, force)
@@ -68,7 +73,7 @@ def write_exam_folder(assembly: Assembly, out_dir, *, force: bool = False,
         raise OutputError(f"cannot create a folder in {target.parent}: "
                           f"{err.strerror or err}") from None
     try:
-        files = _write_all(assembly, tmp, progress)
+        files = _write_all(assembly, tmp, progress, workers)
         _chmod_like_mkdir(tmp)
         _move_into_place(tmp, target, force)
     except BaseException:
@@ -77,47 +82,120 @@ def write_exam_folder(assembly: Assembly, out_dir, *, force: bool = False,
     return Written(target, files)
 
 
-def _write_all(assembly: Assembly, folder: Path, progress: Progress | None):
-    exam = assembly.exam
-    k = len(exam.versions)
-    practice = bool(assembly.spec.practice.enabled)
-    total = 2 * k + 3 + practice
-    done = 0
+@dataclass(frozen=True)
+class _Job:
+    """One file to render: ``render.<module>.<function>(<what>, path, **kwargs)``, where
+    ``what`` is the exam and, for per-version files, that version (by index)."""
 
-    def tick(name: str):
-        nonlocal done
-        done += 1
+    name: str
+    module: str
+    function: str
+    version: int | None = None
+    practice: bool = False
+
+
+def _jobs(assembly: Assembly) -> tuple[list[_Job], list[tuple[str, tuple[str, ...]]]]:
+    exam = assembly.exam
+    jobs: list[_Job] = []
+    for i, v in enumerate(exam.versions):
+        jobs.append(_Job(f"exam_v{v.number}.pdf", "pdf", "write_exam_pdf", i))
+        jobs.append(_Job(f"key_v{v.number}.pdf", "pdf", "write_key_pdf", i))
+    jobs.append(_Job("answer_key.csv", "csv", "write_answer_key_csv"))
+    jobs.append(_Job("canvas_qti.zip", "qti", "write_qti_zip"))
+    kinds = [("exam PDFs", tuple(j.name for j in jobs if j.function == "write_exam_pdf")),
+             ("answer keys", tuple(j.name for j in jobs if j.function == "write_key_pdf")),
+             ("scanner CSV", ("answer_key.csv",)), ("Canvas QTI", ("canvas_qti.zip",))]
+    if assembly.spec.practice.enabled:
+        jobs.append(_Job("practice.html", "practice", "write_practice_html", practice=True))
+        kinds.append(("practice page", ("practice.html",)))
+    return jobs, kinds
+
+
+def _run_job(exam, job: _Job, folder: Path) -> None:
+    render = _renderer(job.module, job.function)
+    path = folder / job.name
+    if job.practice:
+        render(exam.practice, path, title=f"{exam.meta.title} — practice", seed=exam.meta.seed)
+    elif job.version is not None:
+        render(exam, exam.versions[job.version], path)
+    else:
+        render(exam, path)
+
+
+_FORKED: tuple | None = None     # (exam, folder) inherited by forked workers
+
+
+def _forked_job(job: _Job) -> None:
+    """Run one job in a worker; QuizgenErrors come back as plain, picklable QuizgenErrors."""
+    exam, folder = _FORKED
+    try:
+        _run_job(exam, job, folder)
+    except QuizgenError as err:
+        raise QuizgenError(str(err)) from None
+
+
+def workers_for(n_jobs: int) -> int:
+    """Worker processes for ``n_jobs`` files: one per available CPU (at most 8), only where
+    ``fork`` exists (workers inherit the exam instead of unpickling it) and for at least 4
+    files, where the pool's start-up pays off; 1 means render in this process."""
+    import multiprocessing
+    if n_jobs < 4 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:       # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8, n_jobs))
+
+
+def _write_all(assembly: Assembly, folder: Path, progress: Progress | None, workers: int | None):
+    """Render every file into ``folder`` (in worker processes when ``workers`` > 1: each file
+    is independent, so the bytes do not depend on who renders it), then the manifest."""
+    exam = assembly.exam
+    jobs, kinds = _jobs(assembly)
+    total = len(jobs) + 1
+    workers = workers_for(len(jobs)) if workers is None else workers
+
+    def tick(done: int, name: str):
         if progress is not None:
             progress(done, total, name)
 
-    exams, keys = [], []
-    for version in exam.versions:
-        name = f"exam_v{version.number}.pdf"
-        _renderer("pdf", "write_exam_pdf")(exam, version, folder / name)
-        exams.append(name)
-        tick(name)
-        name = f"key_v{version.number}.pdf"
-        _renderer("pdf", "write_key_pdf")(exam, version, folder / name)
-        keys.append(name)
-        tick(name)
-    _renderer("csv", "write_answer_key_csv")(exam, folder / "answer_key.csv")
-    tick("answer_key.csv")
-    _renderer("qti", "write_qti_zip")(exam, folder / "canvas_qti.zip")
-    tick("canvas_qti.zip")
-    files = [("exam PDFs", tuple(exams)), ("answer keys", tuple(keys)),
-             ("scanner CSV", ("answer_key.csv",)), ("Canvas QTI", ("canvas_qti.zip",))]
-    if practice:
-        _renderer("practice", "write_practice_html")(
-            exam.practice, folder / "practice.html", title=f"{exam.meta.title} — practice",
-            seed=exam.meta.seed)
-        files.append(("practice page", ("practice.html",)))
-        tick("practice.html")
+    if workers <= 1:
+        for n, job in enumerate(jobs, 1):
+            _run_job(exam, job, folder)
+            tick(n, job.name)
+    else:
+        _render_in_workers(exam, jobs, folder, workers, tick)
     from quizgen.render.json import dumps
-    digests = {name: _sha256(folder / name) for _, names in files for name in names}
+    digests = {job.name: _sha256(folder / job.name) for job in jobs}
     (folder / "manifest.json").write_text(dumps(manifest(assembly, digests)), encoding="utf-8")
-    files.append(("manifest", ("manifest.json",)))
-    tick("manifest.json")
-    return tuple(files)
+    tick(total, "manifest.json")
+    return tuple(kinds) + (("manifest", ("manifest.json",)),)
+
+
+def _render_in_workers(exam, jobs: list[_Job], folder: Path, workers: int, tick) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    global _FORKED
+    _FORKED = (exam, folder)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_forked_job, job): job for job in jobs}
+            pending, done_count = set(futures), 0
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for future in finished:
+                        future.result()             # re-raises the worker's error here
+                        done_count += 1
+                        tick(done_count, futures[future].name)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+    finally:
+        _FORKED = None
 
 
 def _sha256(path: Path) -> str:

@@ -16,7 +16,7 @@ import pytest
 import quizgen
 from quizgen.assemble import canonical_order
 from quizgen.cli import main
-from quizgen.errors import OutputError
+from quizgen.errors import OutputError, QuizgenError
 from quizgen.spec import load_spec
 
 SPEC = """\
@@ -86,6 +86,17 @@ def test_files_written(generated):
 def test_same_spec_same_seed_byte_identical(generated):
     first, second = (digests(folder) for folder in generated)
     assert first == second
+
+
+def test_parallel_and_serial_rendering_agree(spec_path, generated, tmp_path):
+    from quizgen.assemble import assemble
+    from quizgen.output import write_exam_folder, workers_for
+    assembly = assemble(load_spec(spec_path))
+    serial = write_exam_folder(assembly, tmp_path / "serial", workers=1)
+    parallel = write_exam_folder(assembly, tmp_path / "parallel", workers=2)
+    assert serial.files == parallel.files
+    assert digests(serial.folder) == digests(parallel.folder) == digests(generated[0])
+    assert workers_for(3) == 1 and workers_for(8) >= 1
 
 
 def test_manifest_lists_every_file_digest(generated):
@@ -228,6 +239,25 @@ def test_renderer_failure_leaves_nothing(spec_path, tmp_path, capsys, monkeypatc
     monkeypatch.setattr(quizgen.render.qti, "write_qti_zip", failing_renderer)
     assert main(["generate", str(spec_path), "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == "quizgen: error: injected failure in the QTI renderer"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failure_in_a_pdf_leaves_nothing_serial_or_parallel(spec_path, tmp_path, monkeypatch,
+                                                             workers):
+    import quizgen.render.pdf
+    from quizgen.assemble import assemble
+    from quizgen.output import write_exam_folder
+    real = quizgen.render.pdf.write_key_pdf
+
+    def fail_on_v2(exam, version, path):
+        if version.number == 2:
+            raise OutputError(f"cannot write {path.name}")
+        return real(exam, version, path)
+    monkeypatch.setattr(quizgen.render.pdf, "write_key_pdf", fail_on_v2)
+    assembly = assemble(load_spec(spec_path))
+    with pytest.raises(QuizgenError, match="cannot write key_v2.pdf"):
+        write_exam_folder(assembly, tmp_path, workers=workers)
     assert list(tmp_path.iterdir()) == []
 
 

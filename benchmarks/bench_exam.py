@@ -1,0 +1,221 @@
+"""Exam generation benchmarks; writes benchmarks/RESULTS-exam.md.
+
+(a) ``python -m quizgen generate banks/cs540_midterm.yaml`` (20 questions, 4 versions, every
+    output: 4 exam PDFs, 4 key PDFs, the scanner CSV, the Canvas zip, the manifest) as a fresh
+    subprocess, so interpreter start-up and imports are included. Median of ``--runs`` runs after
+    one warm-up (which also writes the .pyc files). Reported beside it: the wall time of
+    ``python -c pass`` and ``python -m quizgen --help`` (start-up floor) and ``quizgen validate``
+    (start-up + assembly, no rendering). Aim: ≤ 1.5 s.
+(b) 1,000 per-student versions of the same spec in one fresh process: the assembler (every
+    paper version, the Canvas groups) plus the outputs whose size scales with the number of
+    versions and that a 1,000-student run needs as files: ``answer_key.csv`` and
+    ``manifest.json``. Per-version PDFs are measured separately on the first ``--pdf-sample``
+    versions (exam + key) and extrapolated, clearly labelled. Aim: ≤ 60 s, ≤ 500 MB peak RSS.
+
+Wall times on a shared machine are noisy; CPU time (user + sys of the child) is reported too.
+Usage: ``python benchmarks/bench_exam.py [--runs 5] [--versions 1000] [--pdf-sample 10]``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "banks" / "cs540_midterm.yaml"
+RESULTS = ROOT / "benchmarks" / "RESULTS-exam.md"
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, child CPU seconds) of one subprocess run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def median_of(cmd: list[str], runs: int) -> dict:
+    timed(cmd)                                   # warm-up: .pyc files, page cache
+    walls, cpus = zip(*(timed(cmd) for _ in range(runs)))
+    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus),
+            "min_wall": min(walls), "max_wall": max(walls)}
+
+
+def import_profile(cmd_args: list[str], top: int = 8) -> list[tuple[str, float]]:
+    """The heaviest top-level imports (cumulative ms) of one run, from ``-X importtime``."""
+    run = subprocess.run([sys.executable, "-X", "importtime", *cmd_args], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    rows = []
+    for line in run.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line[12:].split("|"))
+        if not cumulative.isdigit():
+            continue
+        depth = (len(name) - len(name.lstrip())) // 2
+        if depth == 0:
+            rows.append((name.strip(), int(cumulative) / 1000))
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+# ----- (b), in a child process ------------------------------------------------------------
+def child(versions: int, pdf_sample: int, out: Path) -> None:
+    t0 = time.perf_counter()
+    from quizgen.assemble import assemble
+    from quizgen.output import manifest
+    from quizgen.render.csv import write_answer_key_csv
+    from quizgen.render.json import dumps
+    from quizgen.spec import load_spec
+    t_import = time.perf_counter()
+    spec = load_spec(SPEC)
+    assembly = assemble(spec, versions=versions)
+    t_assemble = time.perf_counter()
+    write_answer_key_csv(assembly.exam, out / "answer_key.csv")
+    t_csv = time.perf_counter()
+    (out / "manifest.json").write_text(dumps(manifest(assembly)), encoding="utf-8")
+    t_manifest = time.perf_counter()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from quizgen.render.pdf import write_exam_pdf, write_key_pdf
+    t_pdf0 = time.perf_counter()
+    for version in assembly.exam.versions[:pdf_sample]:
+        write_exam_pdf(assembly.exam, version, out / f"exam_v{version.number}.pdf")
+        write_key_pdf(assembly.exam, version, out / f"key_v{version.number}.pdf")
+    t_pdf = time.perf_counter()
+    print(json.dumps({
+        "questions": spec.questions_per_version, "versions": versions,
+        "built": versions * spec.questions_per_version
+        + spec.questions_per_version * spec.canvas.variants,
+        "import": t_import - t0, "assemble": t_assemble - t_import, "csv": t_csv - t_assemble,
+        "manifest": t_manifest - t_csv, "total": t_manifest - t0,
+        "csv_mb": (out / "answer_key.csv").stat().st_size / 2 ** 20,
+        "manifest_mb": (out / "manifest.json").stat().st_size / 2 ** 20,
+        "rss_mb": rss_mb,
+        "pdf_per_version": (t_pdf - t_pdf0) / max(1, min(pdf_sample, versions)),
+        "rss_mb_after_pdf": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def many_versions(versions: int, pdf_sample: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        run = subprocess.run([sys.executable, __file__, "--child", str(versions), "--pdf-sample",
+                              str(pdf_sample), "--child-out", tmp], cwd=ROOT, env=env,
+                             capture_output=True, text=True)
+        wall = time.perf_counter() - start
+    if run.returncode:
+        raise SystemExit(f"the {versions}-version run failed:\n{run.stderr}")
+    result = json.loads(run.stdout)
+    result["process_wall"] = wall
+    return result
+
+
+# ----- report -----------------------------------------------------------------------------
+def report(a: dict, floor: dict, help_: dict, validate: dict, b: dict, imports, runs: int) -> str:
+    ok_a = "meets" if a["wall"] <= 1.5 else "misses"
+    ok_b = "meets" if b["total"] <= 60 and b["rss_mb"] <= 500 else "misses"
+    pdfs = b["pdf_per_version"] * b["versions"]
+    lines = [
+        "# Exam generation benchmarks",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, load average at start "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}. Produced by "
+        "`python benchmarks/bench_exam.py`; wall times on a shared machine are noisy, so the "
+        "child's CPU time (user + sys) is given as well.",
+        "",
+        f"## (a) {b['questions']}-question, 4-version exam, every output",
+        "",
+        f"`python -m quizgen generate banks/cs540_midterm.yaml --force --quiet` in a fresh "
+        f"process (4 exam PDFs, 4 key PDFs, answer_key.csv, canvas_qti.zip, manifest.json), "
+        f"median of {runs} runs after a warm-up:",
+        "",
+        "| command | median wall | min–max wall | median CPU |",
+        "|---|---|---|---|",
+        f"| `python -c pass` (interpreter floor) | {floor['wall']:.2f} s | "
+        f"{floor['min_wall']:.2f}–{floor['max_wall']:.2f} s | {floor['cpu']:.2f} s |",
+        f"| `python -m quizgen --help` | {help_['wall']:.2f} s | "
+        f"{help_['min_wall']:.2f}–{help_['max_wall']:.2f} s | {help_['cpu']:.2f} s |",
+        f"| `quizgen validate` (load + build all questions) | {validate['wall']:.2f} s | "
+        f"{validate['min_wall']:.2f}–{validate['max_wall']:.2f} s | {validate['cpu']:.2f} s |",
+        f"| **`quizgen generate`** | **{a['wall']:.2f} s** | "
+        f"{a['min_wall']:.2f}–{a['max_wall']:.2f} s | {a['cpu']:.2f} s |",
+        "",
+        f"Aim ≤ 1.5 s wall: {ok_a} it.",
+        "",
+        "Heaviest top-level imports of `quizgen generate` (`python -X importtime`, cumulative):",
+        "",
+        "| module | ms |",
+        "|---|---|",
+        *[f"| `{name}` | {ms:.0f} |" for name, ms in imports],
+        "",
+        f"## (b) {b['versions']:,} per-student versions",
+        "",
+        f"One fresh process: load the spec, assemble {b['versions']:,} paper versions of "
+        f"{b['questions']} questions plus the Canvas groups ({b['built']:,} questions built), "
+        f"write `answer_key.csv` ({b['csv_mb']:.1f} MB) and `manifest.json` "
+        f"({b['manifest_mb']:.1f} MB). Not included: the Canvas zip and practice page (their "
+        "size does not depend on the number of versions) and the per-version PDFs (below).",
+        "",
+        "| step | seconds |",
+        "|---|---|",
+        f"| imports | {b['import']:.2f} |",
+        f"| assemble | {b['assemble']:.2f} |",
+        f"| answer_key.csv | {b['csv']:.2f} |",
+        f"| manifest.json | {b['manifest']:.2f} |",
+        f"| **total in process** | **{b['total']:.2f}** |",
+        f"| process wall, start-up included | {b['process_wall']:.2f} (with the PDF sample "
+        "below) |",
+        "",
+        f"Peak RSS after assembly and the two files: **{b['rss_mb']:.0f} MB**. Aim ≤ 60 s and "
+        f"≤ 500 MB: {ok_b} it.",
+        "",
+        f"Per-version PDFs (exam + key), measured on a sample: {b['pdf_per_version']:.2f} s per "
+        f"version, so about {pdfs:.0f} s for all {b['versions']:,} versions in one process "
+        f"(peak RSS with the sample: {b['rss_mb_after_pdf']:.0f} MB). Per-student PDFs are "
+        "outside the 60 s aim; print runs of that size are better served by fewer versions.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--versions", type=int, default=1000)
+    ap.add_argument("--pdf-sample", type=int, default=10)
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.child, args.pdf_sample, Path(args.child_out))
+        return 0
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as out:
+        generate = [py, "-m", "quizgen", "generate", str(SPEC), "--out", out, "--force", "--quiet"]
+        a = median_of(generate, args.runs)
+        imports = import_profile(generate[1:])
+    floor = median_of([py, "-c", "pass"], args.runs)
+    help_ = median_of([py, "-m", "quizgen", "--help"], args.runs)
+    validate = median_of([py, "-m", "quizgen", "validate", str(SPEC)], args.runs)
+    b = many_versions(args.versions, args.pdf_sample)
+    text = report(a, floor, help_, validate, b, imports, args.runs)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
