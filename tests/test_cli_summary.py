@@ -18,7 +18,10 @@ def run(capsys, *argv):
 
 
 def test_registered():
+    from quizgen.commands.summary import MODEL_NAMES
+    from quizgen.engine.models import MODELS
     assert "summary" in COMMANDS
+    assert list(MODEL_NAMES) == list(MODELS)
 
 
 def test_alexnet_table_shows_the_deeprob_numbers(capsys):

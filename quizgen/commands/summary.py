@@ -4,6 +4,13 @@ from __future__ import annotations
 import re
 
 
+#: The registered models (``quizgen.engine.models.MODELS``), spelled out here so that building
+#: the parser does not import numpy; a test keeps the two lists equal.
+MODEL_NAMES = ("lenet5", "lenet5_32", "lenet_deeprob", "alexnet", "vgg11", "vgg13", "vgg16",
+               "vgg19", "googlenet_stem", "resnet18", "resnet34", "resnet50", "resnet101",
+               "resnet152")
+
+
 def register(sub):
     p = sub.add_parser(
         "summary", help="per-layer table of a reference model (shapes, params, MACs, memory)",
@@ -13,8 +20,7 @@ def register(sub):
                     "KB = bytes/1024, rounded half up in the table). Activations and dropout "
                     "are folded into the layer before them unless --all is given.")
     p.add_argument("model", metavar="MODEL",
-                   help="lenet5, lenet5_32, lenet_deeprob, alexnet, vgg11, vgg13, vgg16, vgg19, "
-                        "googlenet_stem, resnet18, resnet34, resnet50, resnet101, resnet152")
+                   help=", ".join(MODEL_NAMES))
     p.add_argument("--input", metavar="CxHxW", default=None,
                    help="input shape C×H×W or N×C×H×W, e.g. 3x227x227 "
                         "(default: the model's usual input)")
