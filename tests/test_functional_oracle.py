@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -102,12 +103,17 @@ def test_conv2d_matches_oracle(cfg):
 
 
 @SETTINGS
-@given(conv_configs(), st.sampled_from(["shifted", "windows"]))
-def test_both_im2col_layouts_match_oracle(cfg, method):
+@given(conv_configs(), st.sampled_from(["shifted", "windows"]),
+       st.sampled_from([None, 1, 100, 700, 3000]), st.integers(1, 20))
+def test_both_im2col_layouts_match_oracle(cfg, method, chunk_bytes, min_units):
+    """Both im2col layouts, also with the im2col buffer cut into tiny chunks."""
     want = ref.conv2d(cfg["x"], cfg["w"], None, cfg["stride"], cfg["pads"], cfg["dilation"],
                       cfg["groups"])
-    got = _conv2d_forward(cfg["x"], cfg["w"], cfg["stride"], cfg["pads"], cfg["dilation"],
-                          cfg["groups"], method=method)
+    limits = dict(_COLS_CHUNK_BYTES=chunk_bytes or F._COLS_CHUNK_BYTES,
+                  _COLS_MIN_UNITS=min_units if chunk_bytes else F._COLS_MIN_UNITS)
+    with patch.multiple(F, **limits):
+        got = _conv2d_forward(cfg["x"], cfg["w"], cfg["stride"], cfg["pads"], cfg["dilation"],
+                              cfg["groups"], method=method)
     _close(got, want)
 
 

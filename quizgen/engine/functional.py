@@ -47,6 +47,10 @@ __all__ = [
 # The "shifted rows" im2col computes Wq - Wo wasted columns per output row (see _conv2d_forward);
 # it is used while the wasted fraction of the GEMM stays below this bound.
 _SHIFTED_MAX_WASTE = 0.15
+# The im2col buffer is filled and multiplied in chunks of about this size (bounds peak memory and
+# keeps the chunk in cache); a chunk never has fewer than _COLS_MIN_UNITS columns / rows of output.
+_COLS_CHUNK_BYTES = 1 << 20
+_COLS_MIN_UNITS = 128
 
 
 # --------------------------------------------------------------------------- argument handling
@@ -281,6 +285,8 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     hq, wq = ho + qh, wo + qw
     if method == "auto":
         method = "shifted" if (wq - wo) <= _SHIFTED_MAX_WASTE * wo else "windows"
+    rows = c * kh * kw
+    isz = dtype.itemsize
 
     if method == "windows":
         xp = x
@@ -289,31 +295,59 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
             xp[:, :, pt:pt + h, pl:pl + wd] = x
         v = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
         v = v[:, :, :(ho - 1) * sh + 1:sh, :(wo - 1) * sw + 1:sw, ::dh, ::dw]
-        cols = np.empty((n, c, kh, kw, ho, wo), dtype)
-        np.copyto(cols, v.transpose(0, 1, 4, 5, 2, 3))
-        out = np.matmul(w3, cols.reshape(n, groups, cg * kh * kw, ho * wo))
+        v = v.transpose(0, 1, 4, 5, 2, 3)                     # (N, C, K_h, K_w, H_out, W_out)
+        out = np.empty((n, groups, og, ho * wo), dtype)
+        nb, rb = _chunks(n, ho, rows * wo * isz, -(-_COLS_MIN_UNITS // wo))
+        scratch = np.empty(nb * rows * rb * wo, dtype)
+        for b0 in range(0, n, nb):
+            b1 = min(n, b0 + nb)
+            for r0 in range(0, ho, rb):
+                r1 = min(ho, r0 + rb)
+                cols = scratch[:(b1 - b0) * rows * (r1 - r0) * wo]
+                cols = cols.reshape(b1 - b0, c, kh, kw, r1 - r0, wo)
+                np.copyto(cols, v[b0:b1, :, :, :, r0:r1])
+                np.matmul(w3, cols.reshape(b1 - b0, groups, cg * kh * kw, (r1 - r0) * wo),
+                          out=out[b0:b1, :, :, r0 * wo:r1 * wo])
         return out.reshape(n, c_out, ho, wo)
 
     phases = _stride_phases(x, (sh, sw), pads, (hq, wq))
+    flat = phases.reshape(n, c, sh * sw, hq * wq)
     length = (ho - 1) * wq + wo
-    cols = np.empty((n, c, kh, kw, length), dtype)
-    if (sh, sw) == (1, 1):
-        # One strided view covers every tap: tap (u, v) starts u·d_h rows and v·d_w columns in.
-        flat = phases[:, :, 0, 0].reshape(n, c, hq * wq)
-        s0, s1, s2 = flat.strides
-        taps = as_strided(flat, (n, c, kh, kw, length), (s0, s1, dh * wq * s2, dw * s2, s2))
-        np.copyto(cols, taps)
-    else:
-        flat = phases.reshape(n, c, sh, sw, hq * wq)
-        for u in range(kh):
-            qu, ru = divmod(u * dh, sh)
-            for v_ in range(kw):
-                qv, rv = divmod(v_ * dw, sw)
-                start = qu * wq + qv
-                cols[:, :, u, v_] = flat[:, :, ru, rv, start:start + length]
-    buf = np.empty((n, groups, og, ho * wq), dtype)
-    np.matmul(w3, cols.reshape(n, groups, cg * kh * kw, length), out=buf[..., :length])
-    return buf.reshape(n, c_out, ho, wq)[..., :wo]
+    out = np.empty((n, groups, og, ho * wq), dtype)
+    nb, lc = _chunks(n, length, rows * isz, _COLS_MIN_UNITS)
+    scratch = np.empty(nb * rows * lc, dtype)
+    for b0 in range(0, n, nb):
+        b1 = min(n, b0 + nb)
+        for l0 in range(0, length, lc):
+            l1 = min(length, l0 + lc)
+            cols = scratch[:(b1 - b0) * rows * (l1 - l0)].reshape(b1 - b0, c, kh, kw, l1 - l0)
+            if (sh, sw) == (1, 1):
+                # One strided view covers every tap: tap (u, v) starts u·d_h rows, v·d_w cols in.
+                src = flat[b0:b1, :, 0, l0:]
+                s0, s1, s2 = src.strides
+                np.copyto(cols, as_strided(src, cols.shape, (s0, s1, dh * wq * s2, dw * s2, s2)))
+            else:
+                for u in range(kh):
+                    qu, ru = divmod(u * dh, sh)
+                    for v_ in range(kw):
+                        qv, rv = divmod(v_ * dw, sw)
+                        start = qu * wq + qv + l0
+                        cols[:, :, u, v_] = flat[b0:b1, :, ru * sw + rv, start:start + l1 - l0]
+            np.matmul(w3, cols.reshape(b1 - b0, groups, cg * kh * kw, l1 - l0),
+                      out=out[b0:b1, :, :, l0:l1])
+    return out.reshape(n, c_out, ho, wq)[..., :wo]
+
+
+def _chunks(n: int, units: int, unit_bytes: int, min_units: int) -> tuple[int, int]:
+    """Samples per chunk and units (output rows or columns) per chunk of the im2col buffer.
+
+    Whole samples are grouped while one sample's columns fit in ``_COLS_CHUNK_BYTES``; a larger
+    sample is cut into runs of at least ``min_units`` units so each GEMM stays wide.
+    """
+    per_sample = units * unit_bytes
+    if per_sample <= _COLS_CHUNK_BYTES:
+        return max(1, min(n, _COLS_CHUNK_BYTES // per_sample)), units
+    return 1, min(units, max(min_units, _COLS_CHUNK_BYTES // unit_bytes))
 
 
 def _stride_phases(x: np.ndarray, stride: tuple[int, int], pads: tuple[int, int, int, int],
