@@ -327,23 +327,42 @@ def test_no_question_split_across_pages(exam, rendered):
             assert last in inline_variants(pages[k][m.start():]), (i, last)
 
 
+def drawn_strings(blocks) -> list[str]:
+    """Every string the renderer sets for these blocks: plain text, and the raw text of each
+    inline-math run (drawn as ordinary characters in <sub>/<super>)."""
+    from quizgen.mathexpr import Expr
+    out = texts_of(blocks)
+    for b in blocks:
+        items = b.items if isinstance(b, Steps) else (b,)
+        for t in items:
+            spans = t.spans if hasattr(t, "spans") else (t.expr,) if isinstance(t, Math) else ()
+            out += [text for s in spans if isinstance(s, Expr) for text, _ in s.runs()]
+        if isinstance(b, Table):
+            out += [text for r in b.rows for c in r if isinstance(c, Expr) for text, _ in c.runs()]
+    return out
+
+
 def test_glyph_coverage_over_many_questions():
     """Every character we print exists in the embedded faces (no missing-glyph boxes)."""
     from quizgen.render.pdf import BUBBLE_HINT, SELECT_ALL
-    qs = handmade_questions() + built_questions(60)
+    qs = handmade_questions() + built_questions(80)
     strings = [HOSTILE, BUBBLE_HINT, SELECT_ALL, "✓ • — · … ± “ ” Page of ANSWER KEY"]
     for q in qs:
-        strings += texts_of(q.stem) + texts_of(q.solution) + list(q.notes) + [q.title]
-        strings += [answer_text(q)]
+        strings += drawn_strings(q.stem) + drawn_strings(q.solution) + list(q.notes)
+        strings += [q.title, answer_text(q)]
         for c in q.choices:
-            strings += texts_of(c.content) + [c.explanation, c.misconception or ""]
-    # runs are drawn as plain characters in <sub>/<super>: collect the raw run text too
+            strings += drawn_strings(c.content) + [c.explanation, c.misconception or ""]
     for face in ("regular", "bold", "italic"):
         missing = set()
         for s in strings:
             missing |= pdf_fonts.missing_glyphs(s, face)
         assert not missing, (face, sorted(missing))
     assert not pdf_fonts.missing_glyphs("0123456789ABCDEFGH", "mono")
+
+
+def test_missing_glyph_check_notices_gaps():
+    assert pdf_fonts.missing_glyphs("a\u4e00b") == {"\u4e00"}  # CJK: not in DejaVu Sans
+    assert not pdf_fonts.missing_glyphs("×⌊⌋⌈⌉Σ≤≥−≈√∗σμγβε→′⁰¹²³₀₁₂")
 
 
 @needs_poppler
@@ -372,6 +391,39 @@ def test_deterministic_bytes(exam, tmp_path):
     kb = write_key_pdf(exam, v, tmp_path / "kb.pdf")
     assert sha(ka) == sha(kb)
     assert b"CreationDate" not in a.read_bytes() or b"D:20000101" in a.read_bytes()
+
+
+def test_same_bytes_in_another_process(exam, rendered, tmp_path):
+    """Byte-identical across processes with different string-hash seeds."""
+    import os
+    import sys
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from test_render_pdf import standard_exam;"
+        "from quizgen.render.pdf import write_exam_pdf, write_key_pdf;"
+        "e = standard_exam(); write_exam_pdf(e, e.versions[0], sys.argv[2]);"
+        "write_key_pdf(e, e.versions[0], sys.argv[3])")
+    tests_dir = str(Path(__file__).parent)
+    env = dict(os.environ, PYTHONHASHSEED="12345",
+               PYTHONPATH=os.pathsep.join([str(Path(__file__).parent.parent),
+                                           os.environ.get("PYTHONPATH", "")]))
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    subprocess.run([sys.executable, "-c", script, tests_dir, str(a), str(b)], check=True, env=env)
+    exam_pdf, key_pdf = rendered[exam.versions[0].code]
+    assert sha(a) == sha(exam_pdf)
+    assert sha(b) == sha(key_pdf)
+
+
+@needs_poppler
+def test_small_matrix_options_sit_side_by_side(exam, rendered):
+    """The pooling question's four 2×2 matrix options share one line of the page."""
+    v = exam.versions[0]
+    i = next(k for k, q in enumerate(v.questions, 1) if q.stem_plain().startswith("Apply 2 × 2 max"))
+    layout = "\n".join(pdftotext(rendered[v.code][0], layout=True))
+    tail = layout[re.search(head_pattern(i, v.questions[i - 1]), layout, re.M).start():]
+    assert re.search(r"^\s*A\.\s+B\.\s+C\.\s+D\.\s*$", tail, re.M), tail[:800]
+    # the grids' rows line up across the options: 20 30 | 16 8 | 12 2 | −1 8
+    assert re.search(r"^\s*20\s+30\s+16\s+8\s+12\s+2\s+−1\s+8\s*$", tail, re.M), tail[:800]
 
 
 def test_question_longer_than_a_page_still_renders(tmp_path):

@@ -26,7 +26,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepInFrame, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from quizgen.mathexpr import Expr
 from quizgen.model import LABELS, Block, Choice, Math, Matrix, MatrixRow, Steps, Text
@@ -47,12 +47,12 @@ MAX_BLOCK_HEIGHT = 600.0
 def esc(text: str, face: str = "regular") -> str:
     """Escape ``text`` for paragraph markup; characters the face lacks but the regular face has
     are drawn in the regular face."""
+    if pdf_fonts.chars(face).issuperset(text):
+        return escape(text)
+    have, regular = pdf_fonts.chars(face), pdf_fonts.chars("regular")
     out = []
-    have = pdf_fonts.cmap(face)
-    regular = pdf_fonts.cmap("regular") if face != "regular" else have
     for ch in text:
-        o = ord(ch)
-        if o in have or ch in " \n\t" or o not in regular:
+        if ch in have or ch in " \n\t" or ch not in regular:
             out.append(escape(ch))
         else:
             out.append(f'<font name="{pdf_fonts.FALLBACK}">{escape(ch)}</font>')
@@ -237,9 +237,32 @@ def tstyle(commands) -> TableStyle:
                       + list(commands))
 
 
+class Fit(Flowable):
+    """``child`` at its natural size, scaled down only when it is wider than the frame or taller
+    than ``MAX_BLOCK_HEIGHT`` (so a tall grid moves to the next page rather than shrinking into
+    the space left on this one)."""
+
+    def __init__(self, child: Flowable, h_align: str = "CENTER"):
+        super().__init__()
+        self.child, self.hAlign = child, h_align
+        self.scale = 1.0
+
+    def wrap(self, aW, aH):
+        w, h = self.child.wrapOn(self.canv, aW, max(aH, MAX_BLOCK_HEIGHT))
+        self.scale = min(1.0, aW / w if w > aW else 1.0, MAX_BLOCK_HEIGHT / h if h > MAX_BLOCK_HEIGHT else 1.0)
+        self.width, self.height = w * self.scale, h * self.scale
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.saveState()
+        self.canv.scale(self.scale, self.scale)
+        self.child.drawOn(self.canv, 0, 0)
+        self.canv.restoreState()
+
+
 def fit(flowable: Flowable, h_align: str = "CENTER") -> Flowable:
-    """Scale ``flowable`` down when it is wider than the frame or taller than a page."""
-    return KeepInFrame(0, MAX_BLOCK_HEIGHT, [flowable], mode="shrink", hAlign=h_align)
+    """See ``Fit``."""
+    return Fit(flowable, h_align)
 
 
 # ---- blocks ------------------------------------------------------------------------------------

@@ -53,7 +53,12 @@ def cmap(face: str) -> frozenset[int]:
     return frozenset(pdfmetrics.getFont(font_name(face)).face.charToGlyph)
 
 
+@lru_cache(maxsize=None)
+def chars(face: str) -> frozenset[str]:
+    """The characters the face has a glyph for (for fast ``issuperset`` checks)."""
+    return frozenset(map(chr, cmap(face)))
+
+
 def missing_glyphs(text: str, face: str = "regular") -> set[str]:
     """Characters of ``text`` (other than line breaks) that ``face`` cannot draw."""
-    have = cmap(face)
-    return {ch for ch in text if ord(ch) not in have and ch not in "\n\r\t"}
+    return set(text) - chars(face) - set("\n\r\t")
