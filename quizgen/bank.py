@@ -250,17 +250,14 @@ def load_bank(path) -> list[StaticQuestion]:
     return parse_bank(text, str(path))
 
 
-@lru_cache(maxsize=16)
-def _cached(path: str, mtime_ns: int) -> tuple[StaticQuestion, ...]:
+@lru_cache(maxsize=32)
+def cached_bank(path: str) -> tuple[StaticQuestion, ...]:
+    """``load_bank`` memoised per path for the life of the process (building a thousand
+    questions from one bank reads and validates the file once)."""
     return tuple(load_bank(path))
 
 
-def cached_bank(path) -> tuple[StaticQuestion, ...]:
-    """``load_bank`` memoised on (path, modification time): edits are picked up, rebuilding a
-    thousand questions reads the file once."""
-    p = Path(path)
-    try:
-        mtime = p.stat().st_mtime_ns
-    except OSError as err:
-        raise SpecError(f"cannot read the bank: {err.strerror}", file=str(p)) from None
-    return _cached(str(p), mtime)
+@lru_cache(maxsize=32)
+def bank_index(path: str) -> dict[str, StaticQuestion]:
+    """The questions of the bank at ``path`` by id (memoised like ``cached_bank``)."""
+    return {q.id: q for q in cached_bank(path)}

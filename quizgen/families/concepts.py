@@ -11,9 +11,10 @@ given).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
-from quizgen.bank import StaticQuestion, cached_bank
+from quizgen.bank import StaticQuestion, bank_index, cached_bank
 from quizgen.errors import ParamError
 from quizgen.family import Family, P, Param
 from quizgen.model import Choice, Steps, T
@@ -39,34 +40,21 @@ class Concepts(Family):
     )
 
     # ---- the bank ----------------------------------------------------------------------
-    def bank_path(self, p) -> Path:
-        raw = p.get("bank") or DEFAULT_BANK
-        path = Path(raw)
-        if path.is_file():
-            return path
-        if not path.is_absolute() and (BANKS / path).is_file():
-            return BANKS / path
-        raise ParamError("no such bank file", family=self.name, param="bank", value=raw)
+    def bank_path(self, p) -> str:
+        return _resolve(p.get("bank") or DEFAULT_BANK)
 
     def entries(self, p) -> tuple[StaticQuestion, ...]:
         """The bank's questions, restricted to ``tag`` when given."""
-        bank = cached_bank(self.bank_path(p))
-        tag = p.get("tag")
-        if tag is None:
-            return bank
-        chosen = tuple(q for q in bank if tag in q.tags)
-        if not chosen:
-            known = sorted({t for q in bank for t in q.tags})
-            raise ParamError(f"no question carries this tag; tags: {', '.join(known)}",
-                             family=self.name, param="tag", value=tag)
-        return chosen
+        return _with_tag(self.bank_path(p), p.get("tag"))
 
     def entry(self, p) -> StaticQuestion:
-        for q in self.entries(p):
-            if q.id == p.id:
-                return q
-        where = f" with tag '{p.tag}'" if p.get("tag") else ""
-        ids = [q.id for q in self.entries(p)]
+        path = self.bank_path(p)
+        q = bank_index(path).get(p.id)
+        tag = p.get("tag")
+        if q is not None and (tag is None or tag in q.tags):
+            return q
+        where = f" with tag '{tag}'" if tag else ""
+        ids = [e.id for e in _with_tag(path, tag)]
         shown = ", ".join(ids[:12]) + (", ..." if len(ids) > 12 else "")
         raise ParamError(f"no question with this id{where}; ids: {shown}", family=self.name,
                          param="id", value=p.id)
@@ -123,6 +111,30 @@ class Concepts(Family):
         if q.source:
             blocks.append(T(f"Source: {q.source}.", style="note"))
         return tuple(blocks)
+
+
+@lru_cache(maxsize=64)
+def _resolve(raw: str) -> str:
+    """A bank path: as given if it is a file, else under ``banks/``."""
+    path = Path(raw)
+    if path.is_file():
+        return str(path)
+    if not path.is_absolute() and (BANKS / path).is_file():
+        return str(BANKS / path)
+    raise ParamError("no such bank file", family="concepts", param="bank", value=raw)
+
+
+@lru_cache(maxsize=256)
+def _with_tag(path: str, tag: str | None) -> tuple[StaticQuestion, ...]:
+    bank = cached_bank(path)
+    if tag is None:
+        return bank
+    chosen = tuple(q for q in bank if tag in q.tags)
+    if not chosen:
+        known = sorted({t for q in bank for t in q.tags})
+        raise ParamError(f"no question carries this tag; tags: {', '.join(known)}",
+                         family="concepts", param="tag", value=tag)
+    return chosen
 
 
 FAMILY = Concepts()
