@@ -60,11 +60,10 @@ def import_profile(cmd_args: list[str], top: int = 8) -> list[tuple[str, float]]
     for line in run.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[12:].split("|"))
-        if not cumulative.isdigit():
+        _, cumulative, name = line[12:].split("|")
+        if not cumulative.strip().isdigit():
             continue
-        depth = (len(name) - len(name.lstrip())) // 2
-        if depth == 0:
+        if not name[1:].startswith(" "):          # one space, then two per nesting level
             rows.append((name.strip(), int(cumulative) / 1000))
     return sorted(rows, key=lambda r: -r[1])[:top]
 

@@ -165,7 +165,13 @@ def _write_all(assembly: Assembly, folder: Path, progress: Progress | None, work
             _run_job(exam, job, folder)
             tick(n, job.name)
     else:
-        _render_in_workers(exam, jobs, folder, workers, tick)
+        # Import every renderer and render the first file here, so that the forked workers
+        # inherit the modules and the renderers' caches (fonts) instead of each loading them.
+        for job in jobs:
+            _renderer(job.module, job.function)
+        _run_job(exam, jobs[0], folder)
+        tick(1, jobs[0].name)
+        _render_in_workers(exam, jobs[1:], folder, workers, lambda n, name: tick(n + 1, name))
     from quizgen.render.json import dumps
     digests = {job.name: _sha256(folder / job.name) for job in jobs}
     (folder / "manifest.json").write_text(dumps(manifest(assembly, digests)), encoding="utf-8")
