@@ -15,7 +15,7 @@ params=<the slot's params>)``.
   fresh variants (all soft retries collide once) later versions take what they draw. Versions
   are built in order, so the first k versions of a K-version exam equal a k-version exam.
   The question order is permuted per version when ``shuffle.questions``; with
-  ``shuffle.options: false`` options are put in a canonical order (see ``canonical_order``).
+  ``shuffle.options: false`` numeric options are put in ascending order (``canonical_order``).
   Each version gets a distinct four-character ``code`` (alphabet without 0/O/1/I).
 - Canvas: one ``QuestionGroup`` per slot question with ``canvas.variants`` variants whose stems
   differ from each other and from the other groups of the same slot (``SpecError`` if the family
@@ -96,32 +96,34 @@ def assemble(spec: ExamSpec, *, seed: int | None = None, versions: int | None = 
 
 
 def canonical_order(q: Question) -> Question:
-    """Options in a fixed order: ascending value for single-answer questions (text order when
-    the values do not compare), alphabetical text for select-all statements."""
-    if not q.choices:
+    """Single-answer options whose values are all numbers (or tuples of numbers, like shapes)
+    in ascending order, as printed exams often list them. Text options and select-all
+    statements keep the order drawn by the question's seed: only the family knows which text
+    options refer to the others ("All of the above" stays last)."""
+    if q.kind != "single" or not q.choices:
         return q
-
-    def by_text(c):
-        return c.plain()
-
-    choices = list(q.choices)
-    if q.kind == "single":
-        try:
-            choices.sort(key=lambda c: (_sort_value(c.value), c.plain()))
-        except TypeError:
-            choices.sort(key=by_text)
-    else:
-        choices.sort(key=by_text)
-    return dataclasses.replace(q, choices=tuple(choices))
+    try:
+        keys = [_sort_value(c.value) for c in q.choices]
+        order = sorted(range(len(keys)), key=lambda i: (keys[i], q.choices[i].plain()))
+    except TypeError:
+        return q
+    return dataclasses.replace(q, choices=tuple(q.choices[i] for i in order))
 
 
 def _sort_value(v):
+    """An exactly comparable key for a number or a tuple of numbers (TypeError otherwise)."""
     from fractions import Fraction
     if isinstance(v, (list, tuple)):
         return tuple(_sort_value(x) for x in v)
-    if isinstance(v, (int, float, Fraction, np.integer, np.floating)):
-        return Fraction(v) if not isinstance(v, float) else v
-    raise TypeError
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"not a number: {v!r}")
+    if isinstance(v, (int, np.integer)):
+        return Fraction(int(v))
+    if isinstance(v, Fraction):
+        return v
+    if isinstance(v, (float, np.floating)):
+        return Fraction(float(v))
+    raise TypeError(f"not a number: {v!r}")
 
 
 def version_codes(exam_seed: int, slug: str, n: int) -> tuple[str, ...]:

@@ -44,8 +44,7 @@ class SlotSpec:
 @dataclass(frozen=True)
 class ShuffleSpec:
     """``questions``: shuffle the question order per version; ``options``: keep each question's
-    drawn option order (False: single-answer options in ascending order of value, select-all
-    statements in alphabetical order)."""
+    drawn option order (False: numeric single-answer options in ascending order of value)."""
 
     questions: bool = True
     options: bool = True
