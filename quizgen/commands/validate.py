@@ -22,5 +22,6 @@ def run(args) -> int:
 
     spec = load_spec(args.spec)
     exam = build_exam(spec, seed=args.seed, versions=args.versions)
-    print(f"OK: {spec.questions_per_version} questions, {len(exam.versions)} versions")
+    n, k = spec.questions_per_version, len(exam.versions)
+    print(f"OK: {n} question{'s' * (n != 1)}, {k} version{'s' * (k != 1)}")
     return 0
