@@ -123,11 +123,11 @@ class NetworkTrace(Family):
               sampled=False),
         Param("style", "count options as unevaluated products like the seeds' "
               "(3×3×3 + 1)×64 ('expression') or as numbers ('number'; slide slips appear only "
-              "then)", type="str", choices=("expression", "number"),
+              "then)", type="str", choices=("expression", "number"), sampled=False,
               domain={"paper": ("expression",), "standard": ("expression",),
                       "challenge": ("number",)}),
         Param("trace", "leave the earlier layers' outputs blank in the table, so the shapes must "
-              "be traced from the input", type="bool",
+              "be traced from the input", type="bool", sampled=False,
               domain={"paper": (False,), "standard": (True, False), "challenge": (True,)}),
     )
 
@@ -230,8 +230,18 @@ class NetworkTrace(Family):
         return 10 ** 6 if a.total_macs >= 10 ** 7 else 1
 
     def value(self, a: Arch, what: str, name: str | None = None, metric: str | None = None):
-        """The correct value of a question about ``a`` (closed form verified against the
-        engine summary)."""
+        """The correct value of a question about ``a``: read from the engine summary and
+        verified against the closed form (once per configuration and process; the result is
+        immutable, so it is cached)."""
+        return self._value(a.key, what, name, metric)
+
+    def wrong_values(self, a: Arch, what: str, name, metric, answer) -> dict:
+        """Catalogue key → the value that misconception gives (invalid ones left out)."""
+        return dict(self._wrong(a.key, what, name, metric, answer))
+
+    @lru_cache(maxsize=None)
+    def _value(self, key: str, what: str, name, metric):
+        a = arch(key)
         rows = self._rows(a.key)
         s = engine_summary(a.key)
         if what == "shape":
@@ -307,8 +317,11 @@ class NetworkTrace(Family):
                 out["slide_slip"] = slip
         return out
 
-    def wrong_values(self, a: Arch, what: str, name, metric, answer) -> dict:
-        """Catalogue key → the value that misconception gives (invalid ones left out)."""
+    @lru_cache(maxsize=None)
+    def _wrong(self, key: str, what: str, name, metric, answer) -> tuple:
+        return tuple(self._compute_wrong(arch(key), what, name, metric, answer).items())
+
+    def _compute_wrong(self, a: Arch, what: str, name, metric, answer) -> dict:
         if what == "shape":
             out = self._wrong_stage(a, name) if name in STAGES else self._wrong_shape(a, name)
             return {k: v for k, v in out.items() if v and min(v) >= 1 and v != answer}
@@ -648,7 +661,7 @@ class NetworkTrace(Family):
             if wrong and rng.random() < 0.5:
                 key = sorted(wrong)[int(rng.integers(len(wrong)))]
                 out.append(Statement((T(f"Of all layers, {wrong[key]} has {words[metric]}."),),
-                                     False, key, f"{right} has {words[metric]}. "
+                                     False, key, f"Of all layers, {right} has {words[metric]}. "
                                      f"{self._catalogue(key)}"))
             else:
                 out.append(Statement((T(f"Of all layers, {right} has {words[metric]}."),), True))
@@ -660,7 +673,7 @@ class NetworkTrace(Family):
                 out.append(Statement((T(f"{pool.name} has ", Mul(pool.k, pool.k, pool.c_in),
                                         " learnable parameters."),), False,
                                      "counted_pool_params",
-                                     f"{pool.name} has 0 parameters. "
+                                     f"{pool.name} has no learnable parameters. "
                                      f"{self._catalogue('counted_pool_params')}"))
         return out
 
