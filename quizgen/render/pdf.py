@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def answer_text(q: Question) -> str:
 # ---- page decoration -----------------------------------------------------------------------
 
 def _fit_text(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` points."""
     if stringWidth(text, font, size) <= width:
         return text
     while text and stringWidth(text + "…", font, size) > width:
@@ -77,8 +79,9 @@ def _fit_text(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "…"
 
 
-def _decorator(left: str, right: str):
-    """Header (``left`` | ``right``, a rule below) and footer (version code | Page x of y)."""
+def _decorator(left: str, right: str, foot: str):
+    """Header: ``left`` | ``right`` (bold), a rule below. Footer, above a rule: ``foot`` |
+    "Page x of y"."""
     reg, bold = pdf_fonts.font_name("regular"), pdf_fonts.font_name("bold")
 
     def decorate(c: Canvas, page: int, pages: int) -> None:
@@ -86,19 +89,17 @@ def _decorator(left: str, right: str):
         w, h = PAGE
         y = h - 0.55 * inch
         c.setFillColor(colors.black)
-        c.setFont(bold, 8.5)
-        rw = stringWidth(right, bold, 8.5)
-        c.drawRightString(w - MARGIN, y, right)
-        c.setFont(reg, 8.5)
-        c.drawString(MARGIN, y, _fit_text(left, reg, 8.5, FRAME_W - rw - 18))
         c.setStrokeColor(GRID)
         c.setLineWidth(0.5)
+        c.setFont(bold, 8.5)
+        c.drawRightString(w - MARGIN, y, right)
+        c.setFont(reg, 8.5)
+        c.drawString(MARGIN, y, _fit_text(left, reg, 8.5,
+                                          FRAME_W - stringWidth(right, bold, 8.5) - 18))
         c.line(MARGIN, y - 5, w - MARGIN, y - 5)
         c.line(MARGIN, 0.62 * inch, w - MARGIN, 0.62 * inch)
-        c.setFont(reg, 8.5)
-        c.drawString(MARGIN, 0.45 * inch, _fit_text(left, reg, 8.5, FRAME_W / 2 - 40))
+        c.drawString(MARGIN, 0.45 * inch, _fit_text(foot, reg, 8.5, FRAME_W - 100))
         c.drawRightString(w - MARGIN, 0.45 * inch, f"Page {page} of {pages}")
-        c.drawCentredString(w / 2, 0.45 * inch, right)
         c.restoreState()
 
     return decorate
@@ -197,14 +198,20 @@ def _cover(exam: Exam, version: ExamVersion, st: Styles) -> list:
         "cover-facts", fontSize=12, leading=16, spaceAfter=10)))
     out.append(Para("Instructions", st.get("bold")))
     hints = list(m.instructions)
-    if any(q.kind != "numeric" for q in qs):
+    said = [h.lower() for h in hints]
+    # the spec's own instructions may already say these; do not repeat them
+    if any(q.kind != "numeric" for q in qs) and \
+            not any("bubble" in h and "select all" in h for h in said):
         hints.append(BUBBLE_HINT)
     if any(q.kind == "multiple" for q in qs):
         hints.append("Questions marked “(Select all that apply.)” have square boxes: mark every "
                      "correct option.")
     if any(q.kind == "numeric" for q in qs):
         hints.append("Write numeric answers in the box below the question.")
-    hints.append(f"Copy the version code {version.code} onto your answer sheet.")
+    if not any("version code" in h for h in said):
+        hints.append(f"Copy the version code {version.code} onto your answer sheet.")
+    else:
+        hints.append(f"Your version code is {version.code}.")
     bullet = st.get("step").clone("cover-bullet", leftIndent=16, spaceAfter=4)
     out += [Para(esc(h), bullet, bulletText="•") for h in hints]
     out.append(PageBreak())
@@ -288,7 +295,8 @@ def write_exam_pdf(exam: Exam, version: ExamVersion, path, *, answer_grid: bool 
         flow += _answer_grid(version, st)
     return _build(path, flow, title=f"{exam.meta.title} — version {version.code}",
                   subject=exam.meta.course or exam.meta.title,
-                  decorate=_decorator(exam.meta.title, f"Version {version.code}"))
+                  decorate=_decorator(exam.meta.title, f"Version {version.code}",
+                                      f"Version {version.code}"))
 
 
 # ---- answer key ----------------------------------------------------------------------------
@@ -311,6 +319,22 @@ def _key_table(version: ExamVersion, st: Styles) -> Table:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
 
 
+def _accepted(q: Question) -> str:
+    """What a grader accepts for a numeric question: the exact value or the tolerance range."""
+    if not q.tolerance:
+        return "Exact answer required."
+    value, tol = Decimal(str(q.answer)), Decimal(str(q.tolerance))
+    lo, hi = (format((value + d).normalize(), "f").replace("-", "−") for d in (-tol, tol))
+    return f"Accept answers within ± {fmt(q.tolerance)}: from {lo} to {hi}."
+
+
+@lru_cache(maxsize=None)
+def _why(size: float) -> ParagraphStyle:
+    """An option's explanation with its letter hanging in bold."""
+    return Styles(size).get("step").clone(f"why-{size}", leftIndent=size * 2.2,
+                                          bulletFontName=pdf_fonts.font_name("bold"))
+
+
 def _key_question(q: Question, number: int, st: Styles, before: tuple = ()) -> KeepTogether:
     """The key entry of one question; ``before`` (a heading) is kept on the same page."""
     avail = FRAME_W - INDENT
@@ -322,10 +346,7 @@ def _key_question(q: Question, number: int, st: Styles, before: tuple = ()) -> K
     if opts is not None:
         parts.append(Indent(opts, INDENT))
     if q.kind == "numeric":
-        tol = (f" Accept answers within ± {esc(fmt(q.tolerance))}." if q.tolerance
-               else " Exact answer required.")
-        parts.append(Indent(Para(f"<b>Answer: {esc(answer_text(q), 'bold')}</b>.{tol}",
-                                      st.get("body")), INDENT))
+        parts.append(Indent(Para(esc(_accepted(q)), st.get("body")), INDENT))
     if q.solution:
         parts.append(Indent(Para("Solution", st.get("subhead")), INDENT))
         parts += [Indent(f, INDENT) for f in blocks_flowables(q.solution, st, avail)]
@@ -334,8 +355,7 @@ def _key_question(q: Question, number: int, st: Styles, before: tuple = ()) -> K
         parts.append(Indent(Para("Why each option is right or wrong" if q.kind == "multiple"
                                       else "Why the other options are wrong", st.get("subhead")),
                             INDENT))
-        why = st.get("step").clone(f"why-{st.size}", leftIndent=st.size * 2.2,
-                                   bulletFontName=pdf_fonts.font_name("bold"))
+        why = _why(st.size)
         for lab, c in explained:
             if c.correct and q.kind != "multiple":
                 continue
@@ -364,4 +384,5 @@ def write_key_pdf(exam: Exam, version: ExamVersion, path) -> Path:
              for i, q in enumerate(version.questions, 1)]
     return _build(path, flow, title=f"{m.title} — answer key, version {version.code}",
                   subject=m.course or m.title,
-                  decorate=_decorator(f"ANSWER KEY · {m.title}", f"Version {version.code}"))
+                  decorate=_decorator(f"ANSWER KEY · {m.title}", f"Version {version.code}",
+                                      f"ANSWER KEY · Version {version.code}"))

@@ -95,6 +95,7 @@ def text_markup(t: Text) -> tuple[str, str]:
 
 
 def cell_plain(c) -> str:
+    """A table cell as the plain text it prints (used to size columns)."""
     if isinstance(c, str):
         return c
     if isinstance(c, Expr):
@@ -116,7 +117,8 @@ class Styles:
 
 
 _STYLES = {
-    # name: (face, size factor, extra ParagraphStyle arguments; numbers in "*" are × body size)
+    # name: (face, font size as a multiple of the body size, other ParagraphStyle arguments;
+    # lengths there are multiples of the body size too)
     "body": ("regular", 1, {"spaceAfter": 0.45}),
     "bold": ("bold", 1, {"spaceAfter": 0.45}),
     "subhead": ("bold", 1, {"spaceBefore": 0.55, "spaceAfter": 0.3}),
@@ -131,7 +133,6 @@ _STYLES = {
     "option": ("regular", 1, {}),
     "letter": ("bold", 1, {}),
     "step": ("regular", 1, {"leftIndent": 1.7, "spaceAfter": 0.35}),
-    "hang": ("regular", 1, {"spaceAfter": 0.45}),
 }
 _NOT_SCALED = {"alignment", "textColor"}
 
@@ -249,7 +250,8 @@ class Fit(Flowable):
 
     def wrap(self, aW, aH):
         w, h = self.child.wrapOn(self.canv, aW, max(aH, MAX_BLOCK_HEIGHT))
-        self.scale = min(1.0, aW / w if w > aW else 1.0, MAX_BLOCK_HEIGHT / h if h > MAX_BLOCK_HEIGHT else 1.0)
+        self.scale = min(1.0, aW / w if w > aW else 1.0,
+                         MAX_BLOCK_HEIGHT / h if h > MAX_BLOCK_HEIGHT else 1.0)
         self.width, self.height = w * self.scale, h * self.scale
         return self.width, self.height
 
@@ -267,31 +269,38 @@ def fit(flowable: Flowable, h_align: str = "CENTER") -> Flowable:
 
 # ---- blocks ------------------------------------------------------------------------------------
 
-def matrix_grid(m: Matrix, st: Styles, *, scale: float = 1.0) -> Table:
-    """The ruled grid of a matrix (without its label)."""
-    size = round(st.size * 0.95 * scale, 2)
+def _grid_metrics(m: Matrix, st: Styles) -> tuple[list[list[str]], float, float, float]:
+    """(cell texts, font size, column width, row height) of a matrix grid: square-ish cells
+    wide enough for the widest number."""
+    size = round(st.size * 0.95, 2)
+    cells = [[_minus(m.cell_text(r, c)) for c in range(m.shape[1])] for r in range(m.shape[0])]
     font = pdf_fonts.font_name("regular")
-    rows, cols = m.shape
-    cells = [[_minus(m.cell_text(r, c)) for c in range(cols)] for r in range(rows)]
     widest = max((stringWidth(x, font, size) for row in cells for x in row), default=0)
-    cw = max(widest + size * 0.9, size * 1.9)
-    rh = size * 1.75
-    style = [("GRID", (0, 0), (-1, -1), 0.5, GRID), ("FONT", (0, 0), (-1, -1), font, size),
+    return cells, size, max(widest + size * 0.9, size * 1.9), size * 1.75
+
+
+def grid_width(m: Matrix, st: Styles) -> float:
+    _, _, cw, _ = _grid_metrics(m, st)
+    return cw * max(m.shape[1], 1)
+
+
+def matrix_grid(m: Matrix, st: Styles) -> Table:
+    """The ruled grid of a matrix (without its label); highlighted windows shaded and outlined."""
+    cells, size, cw, rh = _grid_metrics(m, st)
+    rows, cols = m.shape
+    style = [("GRID", (0, 0), (-1, -1), 0.5, GRID),
+             ("FONT", (0, 0), (-1, -1), pdf_fonts.font_name("regular"), size),
              ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
              ("LEFTPADDING", (0, 0), (-1, -1), 1), ("RIGHTPADDING", (0, 0), (-1, -1), 1),
              ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), size * 0.2)]
-    for r0, c0, h, w in m.highlight:
-        r1, c1 = min(r0 + h, rows) - 1, min(c0 + w, cols) - 1
-        if r0 > r1 or c0 > c1:
-            continue
-        style.append(("BACKGROUND", (c0, r0), (c1, r1), SHADE))
-    for r0, c0, h, w in m.highlight:
-        r1, c1 = min(r0 + h, rows) - 1, min(c0 + w, cols) - 1
-        if r0 <= r1 and c0 <= c1:
-            style.append(("BOX", (c0, r0), (c1, r1), 1.3, colors.black))
-    t = Table(cells or [[""]], colWidths=[cw] * max(cols, 1), rowHeights=[rh] * max(rows, 1),
-              style=tstyle(style))
-    return t
+    windows = [(r0, c0, min(r0 + h, rows) - 1, min(c0 + w, cols) - 1)
+               for r0, c0, h, w in m.highlight]
+    windows = [(r0, c0, r1, c1) for r0, c0, r1, c1 in windows if r0 <= r1 and c0 <= c1]
+    style += [("BACKGROUND", (c0, r0), (c1, r1), SHADE) for r0, c0, r1, c1 in windows]
+    # outlines after all shading, so an overlapping window's shade cannot cover them
+    style += [("BOX", (c0, r0), (c1, r1), 1.3, colors.black) for r0, c0, r1, c1 in windows]
+    return Table(cells or [[""]], colWidths=[cw] * max(cols, 1), rowHeights=[rh] * max(rows, 1),
+                 style=tstyle(style))
 
 
 def matrix_flowable(m: Matrix, st: Styles) -> Flowable:
@@ -325,14 +334,15 @@ def matrix_row_flowable(b: MatrixRow, st: Styles) -> Flowable:
             labels.append("")
             grids.append(Para(esc(item), _style(st.size * 1.25, "math")))
     widths = []
-    for item, g in zip(b.items, grids):
+    for item in b.items:
         if isinstance(item, Matrix):
-            w = sum(g._colWidths)
+            w = grid_width(item, st)
             if item.label:
                 w = max(w, stringWidth(item.label, pdf_fonts.font_name("bold"), st.size * 0.86) + 2)
             widths.append(w + 4)
         else:
-            widths.append(stringWidth(item, pdf_fonts.font_name("regular"), st.size * 1.25) + st.size * 1.6)
+            widths.append(stringWidth(item, pdf_fonts.font_name("regular"), st.size * 1.25)
+                          + st.size * 1.6)
     has_labels = any(isinstance(i, Matrix) and i.label for i in b.items)
     data = [labels, grids] if has_labels else [grids]
     t = Table(data, colWidths=widths, style=tstyle([
@@ -382,11 +392,11 @@ def table_flowable(b: TableBlock, st: Styles, avail: float) -> list[Flowable]:
     return out
 
 
-def text_flowable(t: Text, st: Styles, style: str | None = None, **para) -> Paragraph:
-    markup, face = text_markup(t)
+def text_flowable(t: Text, st: Styles, style: str | None = None) -> Paragraph:
+    """A Text block in ``style`` (default: by the block's own style: body, note or bold)."""
     if style is None:
         style = {"note": "note", "strong": "bold"}.get(t.style, "body")
-    return Para(markup, st.get(style), **para)
+    return Para(text_markup(t)[0], st.get(style))
 
 
 def block_flowables(b: Block, st: Styles, avail: float) -> list[Flowable]:
@@ -408,6 +418,7 @@ def block_flowables(b: Block, st: Styles, avail: float) -> list[Flowable]:
 
 
 def blocks_flowables(blocks, st: Styles, avail: float) -> list[Flowable]:
+    """Several blocks → flowables, in order."""
     return [f for b in blocks for f in block_flowables(b, st, avail)]
 
 
@@ -422,8 +433,7 @@ def natural_width(blocks, st: Styles) -> float:
             plain = b.plain() if isinstance(b, Text) else b.expr.text()
             w = stringWidth(plain, font, st.size) * 1.04
         elif isinstance(b, Matrix):
-            g = matrix_grid(b, st)
-            w = max(sum(g._colWidths),
+            w = max(grid_width(b, st),
                     stringWidth(b.label, pdf_fonts.font_name("bold"), st.size * 0.86))
         else:
             return math.inf
@@ -432,6 +442,7 @@ def natural_width(blocks, st: Styles) -> float:
 
 
 def _option_content(ch: Choice, st: Styles, avail: float) -> list[Flowable]:
+    """An option's blocks, left-aligned after its letter."""
     out = []
     for b in ch.content:
         if isinstance(b, Text):
