@@ -190,12 +190,12 @@ def _question(r: _Reader, node: Node, seen: dict[str, int]) -> StaticQuestion:
         r.fail(f"unknown kind; one of {', '.join(KINDS)}", kind_node, "kind", kind)
     stem = r.text(fields["stem"][1], "stem")
 
-    options_node = fields["options"][1]
+    options_key, options_node = fields["options"]
     option_nodes = r.sequence(options_node, "options")
     options = tuple(_option(r, n, qid, i) for i, n in enumerate(option_nodes))
     if not 2 <= len(option_nodes) <= MAX_OPTIONS:
         r.fail(f"question '{qid}' needs 2 to {MAX_OPTIONS} options, has {len(option_nodes)}",
-               options_node, "options", len(option_nodes))
+               options_key, "options", len(option_nodes))
     texts: dict[str, int] = {}
     for opt in options:
         key = " ".join(opt.text.split()).casefold()
@@ -206,9 +206,9 @@ def _question(r: _Reader, node: Node, seen: dict[str, int]) -> StaticQuestion:
     n_correct = sum(o.correct for o in options)
     if kind == "single" and n_correct != 1:
         r.fail(f"question '{qid}' is kind 'single' but has {n_correct} correct options "
-               f"(exactly one is needed)", options_node, "options", n_correct)
+               f"(exactly one is needed)", options_key, "options", n_correct)
     if kind == "multiple" and n_correct < 1:
-        r.fail(f"question '{qid}' is kind 'multiple' but has no correct option", options_node,
+        r.fail(f"question '{qid}' is kind 'multiple' but has no correct option", options_key,
                "options", 0)
     solution = r.text(fields["solution"][1], "solution") if "solution" in fields else None
     source = r.text(fields["source"][1], "source") if "source" in fields else None
