@@ -303,22 +303,23 @@ def matrix_grid(m: Matrix, st: Styles) -> Table:
                  style=tstyle(style))
 
 
-def matrix_flowable(m: Matrix, st: Styles) -> Flowable:
-    """Label above a centred grid."""
+def _label_width(m: Matrix, st: Styles) -> float:
+    return stringWidth(m.label, pdf_fonts.font_name("bold"), st.size * 0.86) + 2 if m.label else 0
+
+
+def matrix_flowable(m: Matrix, st: Styles, h_align: str = "CENTER") -> Table:
+    """Label above a grid, centred on each other (no padding; the width is the natural one, so
+    ``Fit`` can tell when it is too wide)."""
     grid = matrix_grid(m, st)
     if not m.label:
-        grid.hAlign = "CENTER"
+        grid.hAlign = h_align
         return grid
-    return _stack([Para(esc(m.label, "bold"), st.get("label")), grid])
-
-
-def _stack(items: list[Flowable], h_align: str = "CENTER") -> Table:
-    """Flowables stacked vertically and centred on each other, without padding."""
-    t = Table([[x] for x in items], style=tstyle([
-        ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
-        ("BOTTOMPADDING", (0, 1), (-1, -1), 0)]))
+    t = Table([[Para(esc(m.label, "bold"), st.get("label"))], [grid]],
+              colWidths=[max(grid_width(m, st), _label_width(m, st))], style=tstyle([
+                  ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                  ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
+                  ("BOTTOMPADDING", (0, 1), (-1, -1), 0)]))
     t.hAlign = h_align
     return t
 
@@ -336,10 +337,7 @@ def matrix_row_flowable(b: MatrixRow, st: Styles) -> Flowable:
     widths = []
     for item in b.items:
         if isinstance(item, Matrix):
-            w = grid_width(item, st)
-            if item.label:
-                w = max(w, stringWidth(item.label, pdf_fonts.font_name("bold"), st.size * 0.86) + 2)
-            widths.append(w + 4)
+            widths.append(max(grid_width(item, st), _label_width(item, st)) + 4)
         else:
             widths.append(stringWidth(item, pdf_fonts.font_name("regular"), st.size * 1.25)
                           + st.size * 1.6)
@@ -354,11 +352,12 @@ def matrix_row_flowable(b: MatrixRow, st: Styles) -> Flowable:
 
 
 def table_flowable(b: TableBlock, st: Styles, avail: float) -> list[Flowable]:
-    """A ruled table with a shaded header row (repeated on split); columns shrink and wrap when
-    the natural widths exceed ``avail``."""
+    """A ruled table with a shaded header row (repeated when it splits across pages). When the
+    natural column widths exceed ``avail`` the font shrinks (to 72 % at most) and then the
+    columns share the width and wrap."""
     ncols = len(b.header)
     font, bold = pdf_fonts.font_name("regular"), pdf_fonts.font_name("bold")
-    small = st.size * 0.86
+    pad = 8.5
 
     def right(i):
         a = b.align[i:i + 1]
@@ -366,13 +365,21 @@ def table_flowable(b: TableBlock, st: Styles, avail: float) -> list[Flowable]:
             return a == "r"
         return not all(isinstance(r[i], str) for r in b.rows if i < len(r))
 
-    natural = []
-    for i in range(ncols):
-        w = stringWidth(b.header[i], bold, small)
-        for r in b.rows:
-            if i < len(r):
-                w = max(w, stringWidth(cell_plain(r[i]), font, small))
-        natural.append(w + 8.5)
+    def naturals(size):
+        out = []
+        for i in range(ncols):
+            w = stringWidth(b.header[i], bold, size)
+            for r in b.rows:
+                if i < len(r):
+                    w = max(w, stringWidth(cell_plain(r[i]), font, size))
+            out.append(w + pad)
+        return out
+
+    natural = naturals(st.size * 0.86)
+    if sum(natural) > avail:
+        shrink = max(0.72, (avail - pad * ncols) / (sum(natural) - pad * ncols))
+        st = Styles(round(st.size * shrink, 2))
+        natural = naturals(st.size * 0.86)
     total = sum(natural)
     widths = natural if total <= avail else [avail * w / total for w in natural]
     data = [[Para(esc(h, "bold"), st.get("head-r" if right(i) else "head"))
@@ -433,8 +440,7 @@ def natural_width(blocks, st: Styles) -> float:
             plain = b.plain() if isinstance(b, Text) else b.expr.text()
             w = stringWidth(plain, font, st.size) * 1.04
         elif isinstance(b, Matrix):
-            w = max(grid_width(b, st),
-                    stringWidth(b.label, pdf_fonts.font_name("bold"), st.size * 0.86))
+            w = max(grid_width(b, st), _label_width(b, st))
         else:
             return math.inf
         best = max(best, w)
@@ -448,9 +454,7 @@ def _option_content(ch: Choice, st: Styles, avail: float) -> list[Flowable]:
         if isinstance(b, Text):
             out.append(text_flowable(b, st, "option"))
         elif isinstance(b, Matrix):
-            g = matrix_flowable(b, st)
-            g.hAlign = "LEFT"
-            out.append(fit(g, "LEFT"))
+            out.append(fit(matrix_flowable(b, st, "LEFT"), "LEFT"))
         else:
             out.extend(block_flowables(b, st, avail))
     return out
