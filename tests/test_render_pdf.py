@@ -459,6 +459,30 @@ def test_small_matrix_options_sit_side_by_side(exam, rendered):
     assert re.search(r"^\s*20\s+30\s+16\s+8\s+12\s+2\s+−1\s+8\s*$", tail, re.M), tail[:800]
 
 
+@needs_poppler
+def test_wide_content_stays_inside_the_margins(tmp_path):
+    """A 14-column matrix of 5-digit numbers, a MatrixRow of two of them and a 9-column table
+    are scaled or shrunk to the frame: every word pdftotext finds lies within the margins."""
+    from quizgen.render.pdf import MARGIN, PAGE
+    rng = np.random.default_rng(0)
+    wide = Matrix.of(rng.integers(-99999, 99999, (6, 14)), "Wide input", ((1, 1, 3, 3),))
+    table = Table(tuple(f"Column {i} header" for i in range(9)),
+                  tuple(tuple(int(x) for x in rng.integers(0, 10 ** 6, 9)) for _ in range(70)))
+    q = _q("single", [T("Wide things."), wide, MatrixRow((wide, "∗", wide)), table],
+           [Choice((T("yes"),), True), Choice((T("no"),), False, "near_value", "x")], "yes",
+           [table])
+    exam = make_exam([[q]])
+    for path in (write_exam_pdf(exam, exam.versions[0], tmp_path / "e.pdf"),
+                 write_key_pdf(exam, exam.versions[0], tmp_path / "k.pdf")):
+        out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                             text=True, check=True).stdout
+        boxes = [(float(a), float(b)) for a, b in
+                 re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', out)]
+        assert len(boxes) > 500
+        assert min(a for a, _ in boxes) >= MARGIN - 1
+        assert max(b for _, b in boxes) <= PAGE[0] - MARGIN + 1
+
+
 def test_question_longer_than_a_page_still_renders(tmp_path):
     long_stem = [T(f"Paragraph {i}: " + "a long sentence about convolutions " * 12) for i in range(40)]
     q = _q("single", long_stem, [Choice((T("yes"),), True), Choice((T("no"),), False, "near_value", "x")],
