@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageBreak,
 from quizgen.errors import OutputError
 from quizgen.exam import Exam, ExamVersion
 from quizgen.model import LABELS, Question, Text
-from quizgen.numbers import fmt
+from quizgen.numbers import fmt, to_exact
 from quizgen.render import pdf_fonts
 from quizgen.render.pdf_blocks import (GRID, HEADER_SHADE, AnswerBox, Box, Bubble, Indent, Para,
                                        Styles, blocks_flowables, esc, options_flowable,
@@ -323,8 +323,12 @@ def _accepted(q: Question) -> str:
     """What a grader accepts for a numeric question: the exact value or the tolerance range."""
     if not q.tolerance:
         return "Exact answer required."
-    value, tol = Decimal(str(q.answer)), Decimal(str(q.tolerance))
-    lo, hi = (format((value + d).normalize(), "f").replace("-", "−") for d in (-tol, tol))
+    def exact(x) -> Fraction:  # floats by their shortest decimal form, not their binary value
+        x = to_exact(x)
+        return Fraction(str(x)) if isinstance(x, float) else Fraction(x)
+
+    value, tol = exact(q.answer), exact(q.tolerance)
+    lo, hi = (fmt(value + d, places=6).replace("-", "−") for d in (-tol, tol))
     return f"Accept answers within ± {fmt(q.tolerance)}: from {lo} to {hi}."
 
 
