@@ -172,9 +172,8 @@ def _write_all(assembly: Assembly, folder: Path, progress: Progress | None, work
         _run_job(exam, jobs[0], folder)
         tick(1, jobs[0].name)
         _render_in_workers(exam, jobs[1:], folder, workers, lambda n, name: tick(n + 1, name))
-    from quizgen.render.json import dumps
     digests = {job.name: _sha256(folder / job.name) for job in jobs}
-    (folder / "manifest.json").write_text(dumps(manifest(assembly, digests)), encoding="utf-8")
+    write_json(folder / "manifest.json", manifest(assembly, digests))
     tick(total, "manifest.json")
     return tuple(kinds) + (("manifest", ("manifest.json",)),)
 
@@ -202,6 +201,15 @@ def _render_in_workers(exam, jobs: list[_Job], folder: Path, workers: int, tick)
                 raise
     finally:
         _FORKED = None
+
+
+def write_json(path: Path, obj) -> None:
+    """Write ``obj`` with exactly the bytes of ``render.json.dumps(obj)``, streamed to the file
+    (a 1,000-version manifest is ~16 MB; no need to hold it as one string)."""
+    import json
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True, ensure_ascii=False)
+        fh.write("\n")
 
 
 def _sha256(path: Path) -> str:

@@ -110,6 +110,16 @@ def read_manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
 
+def test_manifest_bytes_are_render_json_dumps(generated, tmp_path):
+    from quizgen.output import write_json
+    from quizgen.render.json import dumps
+    text = (generated[0] / "manifest.json").read_text(encoding="utf-8")
+    assert dumps(json.loads(text)) == text
+    obj = {"b": [1, 2.5, "×⌊⌋ <&> \"q\""], "a": {"z": None, "y": True}}
+    write_json(tmp_path / "x.json", obj)
+    assert (tmp_path / "x.json").read_bytes() == dumps(obj).encode("utf-8")
+
+
 def test_manifest_header(generated, spec_path):
     m = read_manifest(generated[0])
     assert m["generator"] == f"quizgen {quizgen.__version__}"
