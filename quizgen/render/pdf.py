@@ -4,16 +4,18 @@
 student-ID lines, instructions, number of questions and total points), then the questions
 numbered 1..n with their points, each kept on one page (a question taller than a page flows on),
 options A–E with empty bubbles (squares for select-all questions), a box for numeric answers,
-and an answer grid on the last page.
+and an optional answer grid at the end (``answer_grid=False`` leaves it out).
 
 ``write_key_pdf(exam, version, path)``: a table of question → correct letter(s) or value and
 points, then per question the compact stem, the options with the correct ones marked, the worked
 solution, why each wrong option is wrong (the misconception sentence and its catalogue key), the
 tolerance of numeric answers and the question's notes.
 
-Every page carries a header (title, version code) and a "Page x of y" footer; the total comes
-from a two-pass canvas. Output is deterministic: reportlab's invariant mode, fixed metadata
-(author "quizgen", no timestamps), fonts embedded from ``quizgen/fonts``: same input, same bytes.
+Every page carries a header (title, version code; "ANSWER KEY" in keys) and a footer (version
+code, "Page x of y"; the total comes from a canvas that holds its pages until the end). Output
+is deterministic: reportlab's invariant mode (its fixed 2000-01-01 dates instead of timestamps),
+fixed metadata (author and creator "quizgen"), fonts embedded from ``quizgen/fonts``; same
+input, same bytes, in any process.
 """
 from __future__ import annotations
 
