@@ -45,7 +45,14 @@ class Written:
 
 def _renderer(module: str, name: str):
     """Look the renderer up at call time (one module per format; tests monkeypatch them)."""
-    return getattr(importlib.import_module(f"quizgen.render.{module}"), name)
+    try:
+        found = importlib.import_module(f"quizgen.render.{module}")
+    except ModuleNotFoundError as err:
+        if err.name != f"quizgen.render.{module}":
+            raise
+        raise OutputError(f"this quizgen has no renderer quizgen.render.{module}, needed for "
+                          f"{name}()") from None
+    return getattr(found, name)
 
 
 def target_folder(out_dir, slug: str) -> Path:
@@ -65,6 +72,7 @@ def write_exam_folder(assembly: Assembly, out_dir, *, force: bool = False,
     exam = assembly.exam
     target = target_folder(out_dir, exam.meta.slug)
     check_target(target, force)
+    created = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{exam.meta.slug}.", suffix=".partial",
@@ -78,6 +86,11 @@ def write_exam_folder(assembly: Assembly, out_dir, *, force: bool = False,
         _move_into_place(tmp, target, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:          # deepest first: the parents this call made, if empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise
     return Written(target, files)
 

@@ -267,8 +267,8 @@ def test_failure_in_a_pdf_leaves_nothing_serial_or_parallel(spec_path, tmp_path,
     monkeypatch.setattr(quizgen.render.pdf, "write_key_pdf", fail_on_v2)
     assembly = assemble(load_spec(spec_path))
     with pytest.raises(QuizgenError, match="cannot write key_v2.pdf"):
-        write_exam_folder(assembly, tmp_path, workers=workers)
-    assert list(tmp_path.iterdir()) == []
+        write_exam_folder(assembly, tmp_path / "new" / "out", workers=workers)
+    assert list(tmp_path.iterdir()) == []       # the parents it made are gone too
 
 
 def test_renderer_crash_with_force_keeps_the_old_folder(spec_path, tmp_path, monkeypatch):
@@ -284,6 +284,30 @@ def test_renderer_crash_with_force_keeps_the_old_folder(spec_path, tmp_path, mon
         main(["generate", str(spec_path), "--out", str(tmp_path), "--force"])
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [SLUG]
+
+
+def test_practice_page(spec_path, tmp_path, capsys):
+    import importlib.util
+    path = tmp_path / "practice.yaml"
+    path.write_text(SPEC + "practice: {enabled: true, n: 2}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    status = main(["generate", str(path), "--out", str(out)])
+    if importlib.util.find_spec("quizgen.render.practice") is None:
+        # the renderer has not landed: one clean error, nothing written
+        assert status == 2
+        assert capsys.readouterr().err.strip() == (
+            "quizgen: error: this quizgen has no renderer quizgen.render.practice, needed for "
+            "write_practice_html()")
+        assert not out.exists()
+        return
+    assert status == 0
+    assert "  practice page: practice.html" in capsys.readouterr().out
+    folder = out / SLUG
+    assert (folder / "practice.html").stat().st_size > 0
+    m = read_manifest(folder)
+    assert len(m["practice"]) == 2 * 5 and "practice.html" in m["files"]
+    paper_seeds = {q["seed"] for v in m["paper"] for q in v["questions"]}
+    assert not paper_seeds & {q["seed"] for q in m["practice"]}
 
 
 def test_validate_writes_nothing(spec_path, tmp_path, capsys, monkeypatch):
