@@ -80,8 +80,10 @@ class ConvReluPoolFC:
             try:
                 self.check(q)
                 trace = self.trace(q)
-            except ParamError:
-                continue  # after the last try, build's check reports the problem
+            except ParamError as err:
+                if err.param in fixed:
+                    return q  # resampling the others cannot help: build reports it
+                continue
             pre = [v for row in trace["conv"] for v in row]
             answer = self.answer_of(q, trace["logits"])
             wrong = {v for v in self.misconceptions(q, answer).values() if v is not None} - {answer}
@@ -253,9 +255,12 @@ class Residual:
             q.setdefault("col", 1 + int(rng.integers(w)))
             try:
                 self.check(q)
-            except ParamError:
+            except ParamError as err:
+                if err.param in fixed:
+                    return q  # resampling the others cannot help: build reports it
                 continue
-            wrong = set(self.misconceptions(q, self.closed(q)).values()) - {self.closed(q)}
+            y = self.closed(q)
+            wrong = set(self.misconceptions(q, y).values()) - {y}
             if len(wrong) >= 3:
                 return q
         return q
@@ -304,8 +309,9 @@ class Residual:
         c = p["ch"] - 1 if ch is None else ch
         return maps[c][(p["row"] - 1) if row is None else row][(p["col"] - 1) if col is None else col]
 
-    def closed(self, p, **kw):
-        f = self.cell(p, self.branch_out(p, **kw))
+    def closed(self, p, maps=None, **kw):
+        """y at the asked cell; ``maps`` is a precomputed F(x), keywords model a misconception."""
+        f = self.cell(p, self.branch_out(p, **kw) if maps is None else maps)
         return max(f + self.cell(p, self.x(p)), 0)
 
     def engine(self, p):
@@ -326,7 +332,8 @@ class Residual:
         return fam.verify(self.closed(p), self.engine(p), "residual block output")
 
     def misconceptions(self, p, answer):
-        f, x = self.cell(p, self.branch_out(p)), self.cell(p, self.x(p))
+        maps = self.branch_out(p)
+        f, x = self.cell(p, maps), self.cell(p, self.x(p))
         out = {
             "forgot_residual": max(f, 0),
             "residual_after_relu": max(f, 0) + x,
@@ -336,7 +343,7 @@ class Residual:
                 self.closed(p, kernel_fn=V.flip if p["branch"] == "conv3x3" else V.transpose),
         }
         y = [[[max(a + b, 0) for a, b in zip(ra, rb)] for ra, rb in zip(fm, xm)]
-             for fm, xm in zip(self.branch_out(p), self.x(p))]
+             for fm, xm in zip(maps, self.x(p))]
         out["wrong_cell"] = V.neighbour(y[p["ch"] - 1], p["row"] - 1, p["col"] - 1)
         return out
 

@@ -107,7 +107,9 @@ class BatchNorm:
             q.setdefault("index", 1 + int(rng.integers(m)))
             try:
                 self.check(q)
-            except ParamError:
+            except ParamError as err:
+                if err.param in fixed:
+                    return q  # resampling the others cannot help: build reports it
                 continue
             mu, var = self.stats(q)
             x = row(q, "values")[q["index"] - 1]
@@ -227,7 +229,9 @@ class Softmax:
             q.setdefault("target", 1 + int(rng.integers(len(q["scores"][0]))))
             try:
                 self.check(q)
-            except ParamError:
+            except ParamError as err:
+                if err.param in fixed:
+                    return q  # resampling the others cannot help: build reports it
                 continue
             if 0.02 <= self.closed(q) <= 0.98 and len(set(q["scores"][0])) == len(q["scores"][0]):
                 return q
@@ -349,7 +353,9 @@ class CrossEntropy:
             q.setdefault("target", 1 + int(rng.integers(n)))
             try:
                 self.check(q)
-            except ParamError:
+            except ParamError as err:
+                if err.param in fixed:
+                    return q  # resampling the others cannot help: build reports it
                 continue
             pt = self.probs(q)[q["target"] - 1]
             if 0.02 <= pt <= 0.98:

@@ -62,20 +62,17 @@ def transpose(k) -> list[list]:
     return [list(col) for col in zip(*k)]
 
 
-def dot(win, ker):
-    """Σ win[u][v]·ker[u][v] (exact)."""
-    return sum(a * b for ra, rb in zip(win, ker) for a, b in zip(ra, rb))
-
-
 def correlate(x, k, s: int = 1, p: int = 0, bias=0) -> list[list]:
     """Cross-correlation of one channel: out[i][j] = bias + Σ_{u,v} k[u][v]·x_pad[i·s + u][j·s + v].
 
     (H, W) ∗ (K_h, K_w) → (⌊(H + 2p − K_h)/s⌋ + 1, ⌊(W + 2p − K_w)/s⌋ + 1); empty if it does not fit.
     """
-    xp = pad(x, p)
+    xp = pad(x, p) if p else x
     kh, kw = dims(k)
     ho, wo = out_len(len(x), kh, s, p), out_len(len(x[0]), kw, s, p)
-    return [[dot(window(xp, i, j, kh, kw, s), k) + bias for j in range(wo)] for i in range(ho)]
+    taps = [(u, v, k[u][v]) for u in range(kh) for v in range(kw) if k[u][v]]
+    return [[bias + sum(w * xp[i * s + u][j * s + v] for u, v, w in taps) for j in range(wo)]
+            for i in range(ho)]
 
 
 def correlate_channels(xs, ks, s: int = 1, p: int = 0, bias=0) -> list[list]:

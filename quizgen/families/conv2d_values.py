@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from quizgen.errors import EngineError, ParamError
-from quizgen.family import Family, Param
+from quizgen.family import Family, P, Param
 from quizgen.families import _values as V
 from quizgen.mathexpr import Add, Div, Eq, Floor, Mul, Num, Sub
 from quizgen.model import Matrix, MatrixRow, T
@@ -74,6 +74,7 @@ class Conv2dValues(Family):
         if multi_given and single_given:
             raise ParamError("give input/kernel (one channel) or inputs/kernels (multichannel), "
                              "not both", family=self.name, param="inputs")
+        stuck = False
         for _ in range(200):
             p = super().sample(rng, difficulty, fixed)
             if "form" not in fixed and (multi_given or single_given):
@@ -84,14 +85,19 @@ class Conv2dValues(Family):
             self._reconcile(p, fixed)
             side = V.out_len(p["N"], p["K"], p["S"], p["P"])
             lo = 2 if p["form"] in ("matrix", "true_conv") else 1
-            if multi_given or single_given or lo <= side <= _MAX_SIDE[difficulty]:
+            need = max(fixed.get("row", 1), fixed.get("col", 1))  # an asked cell must exist
+            if multi_given or single_given or max(lo, need) <= side <= max(_MAX_SIDE[difficulty], need):
                 break
+        else:
+            stuck = True  # the fixed parameters rule out every preferred size
         self._fill(p, rng, difficulty)
         h, w = V.dims(self.tensors(p)[0][0])
         kh, kw = V.dims(self.tensors(p)[1][0])
         for name, n, k in (("row", h, kh), ("col", w, kw)):
             if name not in p:
                 p[name] = 1 + int(rng.integers(max(1, V.out_len(n, k, p["S"], p["P"]))))
+        if stuck:
+            self.check(P(p))  # raises at once when the fixed parameters are impossible
         return p
 
     def _reconcile(self, p, fixed):
@@ -184,7 +190,9 @@ class Conv2dValues(Family):
 
     @staticmethod
     def asks_cell(p) -> bool:
-        return p.form in ("cell", "multichannel") or getattr(p, "kind", "single") == "numeric"
+        """One output value is asked (a select-all question is about the whole output)."""
+        kind = getattr(p, "kind", "single")
+        return kind == "numeric" or kind == "single" and p.form in ("cell", "multichannel")
 
     # ---- answer ---------------------------------------------------------------------------
     def output(self, p, *, kernel_fn=None, stride=None, pad=None, bias=None, channels=None):
@@ -216,7 +224,8 @@ class Conv2dValues(Family):
         return y[0, 0]
 
     def solve(self, p):
-        out = self.verify(self.output(p), self.engine_output(p), "output values")
+        out = V.memo(p, "verified", lambda: self.verify(self.output(p), self.engine_output(p),
+                                                        "output values"))
         return out[p.row - 1][p.col - 1] if self.asks_cell(p) else out
 
     # ---- options ----------------------------------------------------------------------------
@@ -284,9 +293,10 @@ class Conv2dValues(Family):
 
     def cell_expr(self, p, i, j):
         """The written-out sum of output cell (i, j)."""
-        xs, ks = self.tensors(p)[0], self.used_kernels(p)
-        terms = [V.products(V.window(V.pad(x, p.P), i, j, len(k), len(k[0]), p.S), k)
-                 for x, k in zip(xs, ks)]
+        padded = V.memo(p, "padded", lambda: [V.pad(x, p.P) for x in self.tensors(p)[0]])
+        ks = self.used_kernels(p)
+        terms = [V.products(V.window(xp, i, j, len(k), len(k[0]), p.S), k)
+                 for xp, k in zip(padded, ks)]
         return V.plus(V.channel_sum(terms), p.bias)
 
     def context(self, p, kind):

@@ -96,7 +96,13 @@ class ForwardPass(Family):
                 raise ParamError(f"is not used by form '{p['form']}' (it belongs to "
                                  f"{', '.join(users)})", family=self.name, param=name,
                                  value=fixed[name])
-        return form.sample(rng, difficulty, fixed, p)
+        p = form.sample(rng, difficulty, fixed, p)
+        try:
+            form.check(p)
+        except ParamError as err:
+            if err.param in fixed:  # resampling the others cannot help
+                raise
+        return p
 
     def check(self, p):
         self.form(p).check(p)

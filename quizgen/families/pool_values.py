@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from quizgen.errors import EngineError, ParamError
-from quizgen.family import Family, Param
+from quizgen.family import Family, P, Param
 from quizgen.families import _values as V
 from quizgen.mathexpr import Add, Div, Eq, Floor, Mul, Num, Sub
 from quizgen.model import Matrix, T
@@ -54,6 +54,7 @@ class PoolValues(Family):
     # ---- parameters ----------------------------------------------------------------------
     def sample(self, rng, difficulty, fixed):
         given = "map" in fixed
+        stuck = False
         for _ in range(300):
             p = super().sample(rng, difficulty, fixed)
             if given:
@@ -72,9 +73,12 @@ class PoolValues(Family):
                 continue  # paper: non-overlapping windows
             if p["op"] == "avg" and p["K"] == 3 and p["S"] != 3:
                 continue  # overlapping 3×3 averages would not come out as short decimals
-            if p["form"] == "matrix" and side > _MAX_SIDE:
+            need = max(fixed.get("row", 1), fixed.get("col", 1))
+            if side < need or p["form"] == "matrix" and side > max(_MAX_SIDE, need):
                 continue
             break
+        else:
+            stuck = True  # the fixed parameters rule out every preferred configuration
         if not given:
             lo, hi = _MAP_RANGE[difficulty]
             p["map"] = rng.integers(lo, hi + 1, size=(p["N"], p["N"])).tolist()
@@ -84,6 +88,8 @@ class PoolValues(Family):
         for name, n in (("row", h), ("col", w)):
             if name not in p:
                 p[name] = 1 + int(rng.integers(max(1, V.out_len(n, p["K"], p["S"], p["P"]))))
+        if stuck:
+            self.check(P(p))  # raises at once when the fixed parameters are impossible
         return p
 
     @staticmethod
@@ -101,6 +107,8 @@ class PoolValues(Family):
                 r0, c0 = i * s - pd, j * s - pd
                 cells = [(r, c) for r in range(max(r0, 0), min(r0 + k, len(m)))
                          for c in range(max(c0, 0), min(c0 + k, len(m[0])))]
+                if not cells:
+                    continue  # a window entirely in the padding: check() refuses this P
                 total = sum(m[r][c] for r, c in cells)
                 r, c = cells[-1]
                 d = (-total) % div
@@ -132,7 +140,9 @@ class PoolValues(Family):
 
     @staticmethod
     def asks_cell(p) -> bool:
-        return p.form == "cell" or getattr(p, "kind", "single") == "numeric"
+        """One output value is asked (a select-all question is about the whole output)."""
+        kind = getattr(p, "kind", "single")
+        return kind == "numeric" or kind == "single" and p.form == "cell"
 
     # ---- answer ---------------------------------------------------------------------------
     def output(self, p, op=None, stride=None, pad=None):
@@ -158,7 +168,8 @@ class PoolValues(Family):
         return y[0, 0]
 
     def solve(self, p):
-        out = self.verify(self.output(p), self.engine_output(p), "pooled values")
+        out = V.memo(p, "verified", lambda: self.verify(self.output(p), self.engine_output(p),
+                                                        "pooled values"))
         return out[p.row - 1][p.col - 1] if self.asks_cell(p) else out
 
     # ---- options ----------------------------------------------------------------------------
@@ -209,7 +220,8 @@ class PoolValues(Family):
 
     # ---- text -------------------------------------------------------------------------------
     def cell_expr(self, p, i, j):
-        return V.pool_expr(V.window(V.pad(p.map, p.P, V.PAD), i, j, p.K, p.K, p.S), p.op)
+        padded = V.memo(p, "padded", lambda: V.pad(p.map, p.P, V.PAD))
+        return V.pool_expr(V.window(padded, i, j, p.K, p.K, p.S), p.op)
 
     def context(self, p, kind):
         h, w = V.dims(p.map)
@@ -234,12 +246,20 @@ class PoolValues(Family):
             [(i, j) for i in range(ho) for j in range(wo)][:_SHOWN_CELLS]
         i0, j0 = cells[0]
         what = "the maximum" if p.op == "max" else f"the average of the {p.K * p.K} values"
-        if p.P:
-            note = ("padded cells are ignored by max pooling" if p.op == "max" else
-                    f"padded zeros count in the average, which always divides by {p.K * p.K}")
-            steps.append(T(f"With padding P = {p.P} ({note}):"))
+        if p.P and p.op == "avg":
+            steps.append(T(f"With padding P = {p.P}: the padded zeros count in the average, "
+                           f"which always divides by {p.K * p.K}."))
             steps.append(Matrix.of(V.pad(p.map, p.P), f"Map padded with zeros (P = {p.P})",
                                    ((i0 * p.S, j0 * p.S, p.K, p.K),)))
+        elif p.P:
+            r0, c0 = i0 * p.S - p.P, j0 * p.S - p.P  # the window in map coordinates
+            shade = (max(r0, 0), max(c0, 0), min(r0 + p.K, h) - max(r0, 0),
+                     min(c0 + p.K, w) - max(c0, 0))
+            steps.append(T(f"With padding P = {p.P}: padded cells are ignored by max pooling "
+                           f"(torch pads with −∞), so each maximum is over the window's cells "
+                           f"inside the map."))
+            steps.append(Matrix.of(p.map, f"Feature map (the part of the window for row {i0 + 1}, "
+                                          f"column {j0 + 1} inside the map is shaded)", (shade,)))
         steps.append(T(f"Each output value is {what} in a {p.K} × {p.K} window; the window moves "
                        f"by S = {p.S}. Output row i, column j reads the window whose top-left "
                        f"corner is row (i − 1)·{p.S} + 1, column (j − 1)·{p.S} + 1"
