@@ -37,7 +37,7 @@ from quizgen.model import Question
 from quizgen.spec import ExamSpec, SlotSpec
 
 STREAM_PAPER, STREAM_CANVAS, STREAM_PRACTICE, STREAM_ORDER, STREAM_CODE = range(5)
-HARD_ATTEMPTS = 40     # seeds tried to find a stem distinct where distinctness is required
+HARD_ATTEMPTS = 40     # seeds tried for a distinct stem where one is required (+8 per stem held)
 SOFT_RETRIES = 3       # extra seeds tried to keep a slot question different across versions
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 4
@@ -174,6 +174,13 @@ class _Assembler:
                 if err.param == "kind" and n + 1 < len(kinds):
                     continue
                 raise self.slot_error(i, str(err)) from None
+            except QuizgenError as err:
+                # not the spec's fault (a family that cannot finish a question): say how to
+                # reproduce it
+                raise QuizgenError(
+                    f"{self.spec.source or '<spec>'}, slots[{i}]: building {slot.family} with "
+                    f"seed {seed}, difficulty {slot.difficulty}, kind {kind} failed: "
+                    f"{err}") from err
             self.kinds[i] = kind
             return q
         raise AssertionError("unreachable: the last kind returns or raises")
@@ -225,7 +232,8 @@ class _Assembler:
     def paper_question(self, v, place, stems, slot_stems, saturated) -> Question:
         i, j = place.slot, place.item
         fallback = None
-        for attempt in range(HARD_ATTEMPTS):
+        tries = HARD_ATTEMPTS + 8 * len(stems)
+        for attempt in range(tries):
             q = self.build(i, derive_seed(self.spec.seed, STREAM_PAPER, v, i, j, attempt))
             stem = q.stem_plain()
             if stem in stems:
@@ -241,7 +249,7 @@ class _Assembler:
             return fallback
         slot = self.spec.slots[i]
         raise self.slot_error(i, f"family '{slot.family}' gave no question distinct from the "
-                                 f"others on version {v} in {HARD_ATTEMPTS} tries: it offers "
+                                 f"others on version {v} in {tries} tries: it offers "
                                  f"fewer distinct questions with these params than the "
                                  f"{slot.count} this slot asks for (or another slot repeats "
                                  f"them)")
@@ -267,7 +275,8 @@ class _Assembler:
         return tuple(groups), tuple(layout)
 
     def distinct(self, i, stream, index, item, seen: set, purpose: str) -> Question | None:
-        for attempt in range(HARD_ATTEMPTS):
+        # finding the last of m distinct stems takes about m draws: scale the tries with m
+        for attempt in range(HARD_ATTEMPTS + 8 * len(seen)):
             q = self.build(i, derive_seed(self.spec.seed, stream, index, i, item, attempt))
             if q.stem_plain() not in seen:
                 seen.add(q.stem_plain())
@@ -277,7 +286,7 @@ class _Assembler:
         slot = self.spec.slots[i]
         raise self.slot_error(
             i, f"family '{slot.family}' gave only {len(seen)} distinct variants with these "
-               f"params in {HARD_ATTEMPTS} tries; canvas.variants asks for "
+               f"params in {HARD_ATTEMPTS + 8 * len(seen)} tries; canvas.variants asks for "
                f"{self.spec.canvas.variants} per question × count {slot.count}")
 
     # ----- practice --------------------------------------------------------------------

@@ -223,6 +223,24 @@ slots:
         build_exam(spec)
 
 
+def test_family_failure_names_slot_and_seed(monkeypatch):
+    from quizgen import families
+    from quizgen.errors import VerificationError
+    fam = families.get("conv_output_size")
+
+    def broken(p):
+        raise VerificationError("closed form 3 vs engine 4")
+    monkeypatch.setattr(fam, "solve", broken)
+    spec = parse_spec("title: Broken\nslots:\n  - family: concepts\n"
+                      "  - family: conv_output_size\n", "broken.yaml")
+    with pytest.raises(QuizgenError) as info:
+        build_exam(spec)
+    seed = derive_seed(0, 0, 1, 1, 0)
+    assert str(info.value) == (f"broken.yaml, slots[1]: building conv_output_size with seed "
+                               f"{seed}, difficulty standard, kind single failed: closed form 3 "
+                               f"vs engine 4")
+
+
 def test_fixed_slot_may_repeat_across_versions():
     spec = parse_spec("""\
 title: Fixed
