@@ -206,8 +206,8 @@ class _Checker:
         if minimum is not None and value < minimum:
             raise self.error(key, f"must be ≥ {minimum}" if minimum != 1 or kind != "int"
                              else "must be a positive integer", value)
-        if kind == "number" and minimum is None and value <= 0:
-            raise self.error(key, "must be positive", value)
+        if kind == "number" and minimum is None and not 0 < value < float("inf"):
+            raise self.error(key, "must be a positive, finite number", value)
         if choices is not None and value not in choices:
             raise self.error(key, f"unknown {key}; one of {', '.join(choices)}", value)
         return value
