@@ -13,7 +13,7 @@ import numpy as np
 
 from quizgen.errors import EngineError, ParamError
 from quizgen.family import Family, P, Param, Statement
-from quizgen.mathexpr import Add, Div, Floor, Mul, Num, Paren, Sub, shape
+from quizgen.mathexpr import Add, Div, Floor, Mul, Num, Paren, Sub, Sym, shape
 from quizgen.model import T
 
 _D = {"paper": (1,), "standard": (1,), "challenge": (1, 2)}
@@ -158,7 +158,7 @@ class ConvOutputSize(Family):
         return Num(p.K) if p.D == 1 else Paren(Add(Mul(p.D, Sub(p.K, 1)), 1))
 
     def context(self, p, kind):
-        return {"eff": p.D * (p.K - 1) + 1}
+        return {"eff": p.D * (p.K - 1) + 1, "Sym": Sym}
 
     def solution(self, p, answer):
         if getattr(p, "kind", None) == "multiple":
