@@ -162,6 +162,7 @@ def test_bad_parameters(capsys):
         (dict(form="batchnorm", values="3,3,3", eps=0), "values", "division by zero"),
         (dict(form="conv_relu_pool_fc", input="1,2,3,4;5,6,7,8;9,10,11,12;13,14,15,16",
               fc="1,2,3"), "fc", "needs 4 columns"),
+        (dict(form="conv_relu_pool_fc", kernel="1,0,0;0,1,0;0,0,1"), "kernel", "is 2×2"),
         (dict(form="residual", branch="conv3x3", kernel="1,2;3,4"), "kernel", "3×3 kernel"),
         (dict(form="residual", branch="conv1x1", W1="1,2,3;4,5,6"), "W1", "2×2"),
         (dict(form="nope"), "form", "must be one of"),

@@ -70,10 +70,12 @@ class ConvReluPoolFC:
             q.setdefault("kernel", _ints(rng, *self._K[d], (2, 2)))
             q.setdefault("bias", int(rng.integers(self._B[d][0], self._B[d][1] + 1)))
             q.setdefault("pool_S", 1 if n == 4 else 2)
-            side = V.out_len(n - 1, 2, q["pool_S"], 0)
+            h, w = V.dims(q["input"])
+            feats = max(V.out_len(h - 1, 2, q["pool_S"], 0), 1) * \
+                max(V.out_len(w - 1, 2, q["pool_S"], 0), 1)
             classes = len(fixed["fc"]) if "fc" in fixed else \
                 self._CLASSES[d][int(rng.integers(len(self._CLASSES[d])))]
-            q.setdefault("fc", _ints(rng, *self._FC[d], (classes, max(side, 1) ** 2)))
+            q.setdefault("fc", _ints(rng, *self._FC[d], (classes, feats)))
             q.setdefault("fc_bias", [_ints(rng, *self._FCB[d], (classes,))])
             q.setdefault("ask", ("logit", "class")[int(rng.integers(2))])
             q.setdefault("target", 1 + int(rng.integers(classes)))
@@ -96,8 +98,11 @@ class ConvReluPoolFC:
     def check(self, p):
         x, k, fc = p["input"], p["kernel"], p["fc"]
         (h, w), (kh, kw) = V.dims(x), V.dims(k)
-        if kh > h or kw > w:
-            raise _err(f"kernel {kh}×{kw} is larger than the {h}×{w} input", "kernel", k)
+        if (kh, kw) != (2, 2):
+            raise _err(f"the network's convolution is 2×2, got a {kh}×{kw} kernel", "kernel", k)
+        if h < 3 or w < 3:
+            raise _err(f"a {h}×{w} input leaves no room for the 2×2 conv and the 2×2 pool",
+                       "input", x)
         ch, cw = h - kh + 1, w - kw + 1
         if V.out_len(ch, 2, p["pool_S"], 0) < 1 or V.out_len(cw, 2, p["pool_S"], 0) < 1:
             raise _err(f"the {ch}×{cw} convolution output is smaller than the 2×2 pool",
@@ -180,8 +185,7 @@ class ConvReluPoolFC:
     def context(self, p, kind):
         fc = p["fc"]
         return dict(
-            N=len(p["input"]), classes=len(fc), feats=len(fc[0]),
-            pooled=V.out_len(len(p["input"]) - 1, 2, p["pool_S"], 0),
+            H=len(p["input"]), W=len(p["input"][0]), classes=len(fc), feats=len(fc[0]),
             net=MatrixRow((Matrix.of(p["input"], "Input x"), Matrix.of(p["kernel"], "Kernel W"))),
             head=MatrixRow((Matrix.of(fc, "FC weights V (row k: class k)"),
                             Matrix.of(V.transpose(p["fc_bias"]), "FC bias c"))))

@@ -57,14 +57,20 @@ def row(p, name):
     return [exact(v) for v in p[name][0]]
 
 
+def _tenths(v) -> int | float:
+    """An integer count of tenths as a score: 13 → 1.3, 20 → 2."""
+    v = int(v)
+    return v // 10 if v % 10 == 0 else v / 10
+
+
 def _pick(rng, seq):
     return seq[int(rng.integers(len(seq)))]
 
 
 @lru_cache(maxsize=None)
 def _bn_patterns(m: int, span: int = 6) -> tuple:
-    """Deviations d (Σd = 0, no d at the asked place is 0 later) whose variance Σd²/m is a
-    perfect square: (d, σ)."""
+    """Deviations d from the batch mean (Σd = 0, |d| ≤ span) whose variance Σd²/m is the square
+    of an integer σ: pairs (d, σ)."""
     out = []
     for ds in itertools.product(range(-span, span + 1), repeat=m - 1):
         d = ds + (-sum(ds),)
@@ -224,8 +230,7 @@ class Softmax:
                 else:
                     n = int(rng.integers(3, 6)) if d == "standard" else int(rng.integers(4, 6))
                     lo, hi = (0, 55) if d == "standard" else (-20, 40)
-                    q["scores"] = [[Fraction(int(v), 10) for v in rng.integers(lo, hi + 1, size=n)]]
-                    q["scores"] = [[float(v) if v.denominator != 1 else int(v) for v in q["scores"][0]]]
+                    q["scores"] = [[_tenths(v) for v in rng.integers(lo, hi + 1, size=n)]]
             q.setdefault("target", 1 + int(rng.integers(len(q["scores"][0]))))
             try:
                 self.check(q)
@@ -347,8 +352,7 @@ class CrossEntropy:
                     q["probs"] = [[v / 20 for v in parts]]
                 else:
                     n = int(rng.integers(3, 5))
-                    q["scores"] = [[int(v) / 10 if v % 10 else int(v) // 10
-                                    for v in rng.integers(-20, 41, size=n)]]
+                    q["scores"] = [[_tenths(v) for v in rng.integers(-20, 41, size=n)]]
             n = len((q.get("probs") or q.get("scores"))[0])
             q.setdefault("target", 1 + int(rng.integers(n)))
             try:
