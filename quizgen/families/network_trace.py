@@ -111,7 +111,9 @@ class NetworkTrace(Family):
     kinds = ("single", "numeric", "multiple")
     tags = ("architectures", "network-trace")
     params = (
-        Param("model", "network: " + ", ".join(NAMES), type="str", domain=_MODELS,
+        Param("model", "network: LeNet-5 of the slides' code at 28×28 (lenet5) or 32×32 "
+              "(lenet5_32), DeepRob's LeNet, AlexNet at 227×227, VGG-16, the GoogLeNet stem, "
+              "ResNet-18/34/50 (101/152: depth and totals only)", type="str", domain=_MODELS,
               choices=NAMES),
         Param("what", "what is asked: shape (after a layer), flatten (size), params / macs / "
               "memory (of a layer), most (which layer leads in `metric`), depth (ResNet weight "
@@ -734,7 +736,10 @@ class NetworkTrace(Family):
 
     @staticmethod
     def describe(L: Layer, with_output: bool) -> str:
-        """One sentence describing a ResNet conv layer (no table row to read it from)."""
+        """One sentence describing a ResNet layer (no table row to read it from)."""
+        if L.kind == "fc":
+            return (f"{L.name} is the final linear layer (with bias) from the {L.c_in} globally "
+                    f"averaged features to {L.c_out} class scores.")
         text = (f"{L.name} is a {L.k}×{L.k} convolution from {L.c_in} to {L.c_out} channels with "
                 f"stride {L.s}, padding {L.p} and no bias; its input is "
                 f"{L.c_in} × {L.h_in} × {L.w_in}")
