@@ -76,6 +76,7 @@ CATALOGUE: dict[str, str] = {
     "memory_of_input": "Used the input's size instead of the output activation's.",
     "float64_bytes": "Used 8 bytes per element (float64) instead of 4 (float32).",
     "counted_weights_as_memory": "Counted the weights instead of the activations.",
+    "memory_forgot_input": "Left out the input image; its values are stored too.",
     "assumed_float32": "Used 4 bytes per element (float32); float16 takes 2 bytes and float64 8.",
     # values
     "kernel_flipped": "Flipped the kernel (true convolution); deep-learning 'convolution' is "

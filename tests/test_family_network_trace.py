@@ -7,6 +7,7 @@ the DeepRob / CS231n tables.
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 
@@ -140,6 +141,10 @@ def out_shape(row):
     return (row["cout"], row["hout"], row["hout"])
 
 
+def out_elements(row):
+    return row["cout"] * row["hout"] * row["hout"]
+
+
 def weight_layers(model):
     return {n: r for n, r in trace(model).items() if r["kind"] != "stage"}
 
@@ -191,6 +196,13 @@ def answer(params):
         return depth(m)
     if what == "total_params":
         return total(m, "params")
+    if what == "total_memory":  # CS231n: the input and every conv/pool/FC output
+        c, h, w = SPECS[m][0]
+        values = c * h * w + sum(out_elements(r) for r in trace(m).values()
+                                 if r["kind"] != "flatten")
+        if values < 10 ** 6:
+            return values
+        return float((Decimal(values) / 10 ** 6).quantize(Decimal("0.01"), ROUND_HALF_UP))
     macs = total(m, "macs")
     return macs if macs < 10 ** 7 else int(Fraction(macs, 10 ** 6) + Fraction(1, 2))
 
@@ -265,6 +277,8 @@ def test_reference_counts_from_the_lectures():
     assert total("alexnet", "params") == 61_100_840
     assert total("vgg16", "params") == 138_357_544
     assert total("vgg16", "weights") == 138_344_128  # CS231n: not counting biases
+    assert 3 * 224 * 224 + sum(out_elements(r) for r in trace("vgg16").values()
+                               if r["kind"] != "flatten") == 15_237_608  # "15.24M", not "24M"
     assert total("resnet18", "params") == 11_689_512
     assert total("resnet18", "macs") == 1_814_073_344
     assert total("resnet34", "params") == 21_797_672
@@ -308,6 +322,8 @@ def correct(q):
     (dict(model="vgg16", what="total_params"), "138,357,544"),
     (dict(model="resnet18", what="total_macs"), "1,814 M MACs"),
     (dict(model="googlenet_stem", what="total_macs"), "478 M MACs"),
+    (dict(model="vgg16", what="total_memory"), "15.24 M values"),
+    (dict(model="alexnet", what="total_memory"), "744,195 values"),
 ])
 def test_lecture_examples(params, want):
     for seed in range(3):
@@ -333,6 +349,7 @@ def test_seed_worked_solutions():
     (dict(model="alexnet", what="params", layer="FC6", style="number"), "37,725,832"),
     (dict(model="googlenet_stem", what="total_macs"), "418 M MACs"),
     (dict(model="vgg16", what="total_macs"), "13,600 M MACs"),
+    (dict(model="vgg16", what="total_memory"), "24 M values"),
 ])
 def test_slide_slips_are_distractors_never_answers(params, slip):
     seen = 0

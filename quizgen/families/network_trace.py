@@ -12,13 +12,15 @@ DeepRob table (64-192-384-256-256 at 227×227), VGG-16, the GoogLeNet stem, ResN
   memory = C·H′·W′·4 bytes / 1024, rounded half up (DeepRob).
 * ``most``: which layer holds the most parameters, activation memory or compute.
 * ``depth``: ResNet weight layers, 1 + (2 or 3)·Σblocks + 1.
-* ``total_params`` / ``total_macs``: the whole network.
+* ``total_params`` / ``total_macs``: the whole network; ``total_memory``: the activation values
+  of one forward pass, input included, as CS231n's VGG table counts them (15.24M for VGG-16).
 
 Every answer is read from the engine's ``summary`` of the engine's model and checked with
 ``verify`` against an independent lecture-style description of the same network costed with the
 ``engine/shapes.py`` closed forms (``families/_archs.py``). Where a lecture slide prints a number
 that does not add up (DeepRob's FC6 "37,725,832", the GoogLeNet stem's "MFLOP 418", VGG-16's
-"13.6 GFLOP"), that number is offered as a distractor tagged ``slide_slip`` — never as the answer.
+"13.6 GFLOP", CS231n's VGG "TOTAL memory: 24M"), that number is offered as a distractor tagged
+``slide_slip`` — never as the answer.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ from quizgen.model import Table, T
 from quizgen.numbers import fmt, round_half_up
 
 WHATS = ("shape", "flatten", "params", "macs", "memory", "most", "depth", "total_params",
-         "total_macs")
+         "total_macs", "total_memory")
+TOTALS = ("total_params", "total_macs", "total_memory")
 LAYER_WHATS = ("shape", "params", "macs", "memory")
 METRICS = ("params", "memory", "macs")
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
@@ -46,6 +49,7 @@ SLIPS = {
     ("alexnet", "total_params", None): 61_100_840 - 27_000,  # the table summed with that FC6
     ("googlenet_stem", "total_macs", None): 418,     # DeepRob: "MFLOP: 418" (rows sum to 481)
     ("vgg16", "total_macs", None): 13_600,           # DeepRob: "VGG-16 total: 13.6 GFLOP"
+    ("vgg16", "total_memory", None): 24,             # CS231n: "TOTAL memory: 24M" (rows: 15.24M)
 }
 
 _MODELS = {
@@ -58,7 +62,7 @@ _MODELS = {
 _WHATS = {
     "paper": ("shape", "flatten", "params", "macs", "most", "depth"),
     "standard": ("shape", "flatten", "params", "macs", "memory", "most", "depth",
-                 "total_params"),
+                 "total_params", "total_memory"),
     "challenge": WHATS,
 }
 
@@ -117,7 +121,9 @@ class NetworkTrace(Family):
               choices=NAMES),
         Param("what", "what is asked: shape (after a layer), flatten (size), params / macs / "
               "memory (of a layer), most (which layer leads in `metric`), depth (ResNet weight "
-              "layers), total_params, total_macs", type="str", domain=_WHATS, choices=WHATS),
+              "layers), total_params, total_macs, total_memory (activation values of one "
+              "forward pass, input included, as in CS231n's VGG table)", type="str",
+              domain=_WHATS, choices=WHATS),
         Param("layer", "layer name as in the lecture table (Conv2, FC6, conv3_1, fc1, "
               "max_pool_1, layer3.0.conv2; ResNet stage outputs: layer1..layer4); drawn when "
               "not given", type="str", sampled=False),
@@ -140,7 +146,7 @@ class NetworkTrace(Family):
             big = a.key in ("resnet101", "resnet152")
             return ("depth", "total_params", "total_macs") if big else \
                 ("shape", "flatten", "params", "macs", "depth", "total_params", "total_macs")
-        out = [w for w in WHATS if w != "depth"]
+        out = [w for w in WHATS if w != "depth"]  # total_memory: ResNet's BN rows blur it
         if not any(L.kind == "flatten" for L in a.layers):
             out.remove("flatten")
         return tuple(out)
@@ -218,7 +224,7 @@ class NetworkTrace(Family):
         if kind == "numeric" and p.what == "most":
             raise ParamError("what=most names a layer; it has no numeric answer",
                              family=self.name, param="kind", value=kind)
-        if kind == "multiple" and p.what in ("total_params", "total_macs"):
+        if kind == "multiple" and p.what in TOTALS:
             raise ParamError(f"what={p.what} has one number; it makes no select-all question",
                              family=self.name, param="kind", value=kind)
 
@@ -230,6 +236,21 @@ class NetworkTrace(Family):
     def macs_unit(self, a: Arch) -> int:
         """Totals of 10 million MACs and more are asked in millions (M)."""
         return 10 ** 6 if a.total_macs >= 10 ** 7 else 1
+
+    @staticmethod
+    def activations(a: Arch) -> int:
+        """Values stored by one forward pass as CS231n's VGG table counts them: the input and
+        every conv, pool and FC output (ReLUs in place, flatten a view)."""
+        return a.input[0] * a.input[1] * a.input[2] + \
+            sum(L.elements for L in a.layers if L.kind != "flatten")
+
+    def memory_unit(self, a: Arch) -> int:
+        """A million values and more are asked in millions, to two decimals."""
+        return 10 ** 6 if self.activations(a) >= 10 ** 6 else 1
+
+    def in_memory_unit(self, a: Arch, values: int):
+        unit = self.memory_unit(a)
+        return values if unit == 1 else round_half_up(Fraction(values, unit), 2)
 
     def value(self, a: Arch, what: str, name: str | None = None, metric: str | None = None):
         """The correct value of a question about ``a``: read from the engine summary and
@@ -294,6 +315,11 @@ class NetworkTrace(Family):
             total = self.verify(a.total_macs, s.totals.macs, f"{a.key} total MACs")
             unit = self.macs_unit(a)
             return total if unit == 1 else round_half_up(Fraction(total, unit))
+        if what == "total_memory":
+            engine = s.input_elements + sum(r.output_elements for r in s.rows
+                                            if r.type != "Flatten")
+            return self.in_memory_unit(a, self.verify(self.activations(a), engine,
+                                                      f"{a.key} activation values"))
         raise ParamError("unknown question", family=self.name, param="what", value=what)
 
     @staticmethod
@@ -313,7 +339,7 @@ class NetworkTrace(Family):
     def misconceptions(self, p, answer):
         a = arch(p.model)
         out = self.wrong_values(a, p.what, p.get("layer"), p.get("metric"), answer)
-        if p.style == "number":
+        if p.style == "number" or p.what in TOTALS:  # totals are always written as numbers
             slip = SLIPS.get((p.model, p.what, p.get("layer")))
             if slip is not None:
                 out["slide_slip"] = slip
@@ -350,6 +376,12 @@ class NetworkTrace(Family):
             return self._wrong_total_params(a)
         if what == "total_macs":
             return self._wrong_total_macs(a)
+        if what == "total_memory":
+            values, image = self.activations(a), a.input[0] * a.input[1] * a.input[2]
+            out = {"memory_of_input": self.in_memory_unit(a, image),
+                   "memory_forgot_input": self.in_memory_unit(a, values - image),
+                   "counted_weights_as_memory": self.in_memory_unit(a, a.total_params)}
+            return {k: v for k, v in out.items() if v and v != answer}
         return {}
 
     def _neighbour(self, a: Arch, name: str, kinds, key) -> Layer | None:
@@ -585,6 +617,9 @@ class NetworkTrace(Family):
             return (f"{fmt(value, group=True)} KB",)
         if p.what == "total_macs" and self.macs_unit(arch(p.model)) > 1:
             return (f"{fmt(value, group=True)} M MACs",)
+        if p.what == "total_memory":
+            m = self.memory_unit(arch(p.model)) > 1
+            return (f"{fmt(value, group=True)}{' M' if m else ''} values",)
         return (fmt(value, group=True),)
 
     def option(self, value, p):
@@ -593,13 +628,15 @@ class NetworkTrace(Family):
     def option_key(self, value, p):
         if isinstance(value, tuple) or p.what == "most":
             return str(value)
-        return str(int(value))
+        return fmt(value)
 
     def numeric(self, p, answer):
         if p.what == "shape":
             return float(answer[1]), 0.0
-        half = p.what == "memory" or (p.what == "total_macs"
-                                      and self.macs_unit(arch(p.model)) > 1)
+        a = arch(p.model)
+        if p.what == "total_memory":
+            return float(answer), (0.005 if self.memory_unit(a) > 1 else 0.0)
+        half = p.what == "memory" or (p.what == "total_macs" and self.macs_unit(a) > 1)
         return float(int(answer)), (0.5 if half else 0.0)
 
     # ---- select all that apply -------------------------------------------------------------
@@ -722,6 +759,7 @@ class NetworkTrace(Family):
         ctx = {"a": a, "title": title[0].upper() + title[1:] if a.is_resnet else title,
                "input": shape(*a.input),
                "table": self.table(a, p), "unit": self.macs_unit(a),
+               "memory_unit": self.memory_unit(a),
                "slip": SLIPS.get((p.model, p.what, p.get("layer")))}
         if p.get("layer") is not None:
             ctx["label"] = (f"{p.layer} (stage {PAPER_STAGE[p.layer]})" if p.layer in STAGES
@@ -769,7 +807,7 @@ class NetworkTrace(Family):
         types = {"conv": "conv", "pool": "max pool", "flatten": "flatten", "fc": "linear"}
         for i, L in enumerate(a.layers[:stop + 1]):
             spatial = L.kind in ("conv", "pool")
-            out_known = not p.trace or p.what in ("most", "total_params", "total_macs")
+            out_known = not p.trace or p.what in ("most",) + TOTALS
             if i == stop and p.what in ("shape", "flatten"):
                 out_cell = "?"
             elif i == stop and p.what == "memory":
@@ -964,6 +1002,23 @@ class NetworkTrace(Family):
         if slip is not None:
             steps.append(T(f"Summing the slide's FC6 figure (37,725,832) instead would give "
                            f"{fmt(slip, group=True)}, a slip."))
+        return steps
+
+    def _solve_total_memory(self, a, p, answer):
+        image = a.input[0] * a.input[1] * a.input[2]
+        rows = [("input", image)] + [(L.name, L.elements) for L in a.layers if L.kind != "flatten"]
+        total = self.activations(a)
+        text = f"Sum: {fmt(total, group=True)} values"
+        if self.memory_unit(a) > 1:
+            text += f" ≈ {fmt(answer)} M"
+        steps = [Table(("Layer", "Values stored"), tuple(rows), align="lr"),
+                 T(text + f"; in float32 that is {fmt(total * 4, group=True)} bytes "
+                   f"≈ {fmt(Fraction(total * 4, 2 ** 20), places=1)} MiB per image (forward "
+                   "pass only; about twice that with the backward pass).")]
+        slip = SLIPS.get((p.model, "total_memory", None))
+        if slip is not None:
+            steps.append(T(f"The lecture slide says \"TOTAL memory: {slip}M\" (× 4 bytes ≈ 93MB): "
+                           "a slip; its own rows add up to about 15.24M values."))
         return steps
 
     def _solve_total_macs(self, a, p, answer):
