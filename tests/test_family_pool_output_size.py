@@ -59,10 +59,12 @@ def test_seed_seven_by_seven_stride_three_does_not_fit():
     q = build_question("pool_output_size", seed=0, difficulty="paper",
                        params=dict(H=7, K=3, S=3, P=0, C=1, mode="max"))
     right = [c for c in q.choices if c.correct][0]
-    assert right.plain() == "2 × 2 × 1 (does not fit exactly: the last 1 row and 1 column are " \
-                            "never covered)"
-    assert any(c.misconception == "fits_anyway" and c.plain().startswith("2 × 2 × 1")
-               for c in q.choices)
+    assert right.plain() == "2 × 2 × 1 (does not fit exactly: the last row and the last " \
+                            "column are never covered)"
+    fits = [c for c in q.choices if c.misconception == "fits_anyway"]
+    assert [c.plain() for c in fits] == ["2 × 2 × 1 (the windows cover the input exactly)"]
+    assert {c.misconception for c in q.choices} == {None, "fits_anyway", "no_floor",
+                                                    "ignored_stride"}
 
 
 @pytest.mark.parametrize("h, out, fits", [(55, 27, True), (56, 27, False)])

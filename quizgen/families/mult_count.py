@@ -414,7 +414,9 @@ class MultCount(Family):
                 one = sym_macs(((cin, cout, k),), f, 1)
                 steps.append(T(f"Conv {k} × {k}, {cs(cin)} → {cs(cout)}: the output has "
                                f"{cs(cout)} × {fsym}H × {fsym}W values, each needs {k} × {k} × "
-                               f"{cs(cin)} multiply-adds: ", one.expr(), "."))
+                               f"{cs(cin)} multiply-adds: ({cs(cout)} × {fsym}H × {fsym}W) × "
+                               f"({k} × {k} × {cs(cin)}) = ", Mono(f * f * cout, 1, 1, 1).expr(),
+                               " × ", Mono(k * k * cin, 0, 0, 1).expr(), " = ", one.expr(), "."))
             if len(convs) > 1:
                 steps.append(T("Sum: ", sym_macs(convs, f, 1).expr(), " multiply-adds."))
             if two:

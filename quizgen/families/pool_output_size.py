@@ -145,7 +145,18 @@ class PoolOutputSize(Family):
             "same_as_input": (p.H, p.W, c),
             "fits_anyway": (h, w, c, EXACT) if len(answer) == 4 else None,
         }
-        return {k: v for k, v in out.items() if v is not None and min(v[:3]) >= 1}
+        out = {k: v for k, v in out.items() if v is not None and min(v[:3]) >= 1}
+        if "fits_anyway" not in out:
+            return out
+        # The lecture's "does not fit" case: always offer the deliberate pair ("does not fit
+        # exactly" vs "covers the input exactly") and the most common slips beside it.
+        chosen, seen = {}, {tuple(answer)}
+        for key in ("fits_anyway", "no_floor", "ignored_stride", "forgot_plus_one",
+                    "stride_divides_input", "pool_changes_channels", *out):
+            if key in out and tuple(out[key]) not in seen and len(chosen) < self.n_options - 1:
+                chosen[key] = out[key]
+                seen.add(tuple(out[key]))
+        return chosen
 
     def near_values(self, p, answer, rng):
         h, w, c = answer[:3]
@@ -169,11 +180,8 @@ class PoolOutputSize(Family):
 
     def skip_text(self, p) -> str:
         rows, cols = self.skipped(p, p.H), self.skipped(p, p.W)
-        parts = []
-        if rows:
-            parts.append(f"the last {_plural(rows, 'row')}")
-        if cols:
-            parts.append(("the last " if not rows else "") + _plural(cols, "column"))
+        last = lambda n, unit: f"the last {unit}" if n == 1 else f"the last {n} {unit}s"
+        parts = [last(n, unit) for n, unit in ((rows, "row"), (cols, "column")) if n]
         return " and ".join(parts) + (" are" if rows + cols > 1 else " is")
 
     def numeric(self, p, answer):

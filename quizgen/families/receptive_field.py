@@ -129,10 +129,10 @@ class ReceptiveField(Family):
             layers = [("conv", k, 1, 1) if i % 2 == 0 else ("pool", 2, 2, 1) for i in range(n)]
         elif pattern == "strided":
             layers = [("conv", k, pick((1, 2)), 1) for _ in range(n)]
-        else:
-            layers = [pick([("conv", 3, 1, 1), ("conv", 3, 2, 1), ("conv", 3, 1, 2),
-                            ("pool", 2, 2, 1), ("conv", 5, 1, 1), ("pool", 3, 2, 1)])
-                      for _ in range(n)]
+        else:  # a conv first, then any mix
+            layers = [pick([("conv", 3, 1, 1), ("conv", 5, 1, 1), ("conv", 7, 2, 1)])] + [
+                pick([("conv", 3, 1, 1), ("conv", 3, 2, 1), ("conv", 3, 1, 2), ("pool", 2, 2, 1),
+                      ("conv", 5, 1, 1), ("pool", 3, 2, 1)]) for _ in range(n - 1)]
         p["stack"] = ",".join(token(layer) for layer in layers)
         return p
 
