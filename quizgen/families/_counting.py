@@ -127,7 +127,7 @@ def _alex():
 
 def _vgg():
     out = []
-    c_in, h, conv_i, feat = 3, 224, 0, 0
+    c_in, h, feat = 3, 224, 0
     for stage, (c_out, n) in enumerate(((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)), 1):
         for j in range(1, n + 1):
             out.append(Named(f"vgg16.conv{stage}_{j}", f"VGG-16 conv{stage}_{j}", "vgg16",

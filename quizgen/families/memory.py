@@ -17,7 +17,7 @@ import numpy as np
 
 from quizgen.errors import EngineError, ParamError
 from quizgen.families._counting import NAMED, layer_row
-from quizgen.family import Family, P, Param
+from quizgen.family import Family, Param
 from quizgen.mathexpr import Div, Mul
 from quizgen.model import T
 from quizgen.numbers import fmt, is_terminating, round_half_up

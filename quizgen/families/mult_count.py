@@ -427,7 +427,7 @@ class MultCount(Family):
                                                p.get("K", 3))
             steps.append(T(f"Check with a real run at H = {h}, W = {w}, C = {c}: "
                            f"{g(engine)} MACs = ", sym_macs(convs, f, 1).expr(),
-                           f" with these values."))
+                           " with these values."))
             return tuple(steps)
         if d["kind"] == "conv":
             from quizgen.engine import shapes

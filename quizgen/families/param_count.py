@@ -481,7 +481,7 @@ class ParamCount(Family):
             steps.append(T("Pooling computes a fixed function (the maximum or the average) of "
                            "each window: it has no learnable parameters, so the count is 0."))
         elif p.layer == "bn":
-            steps.append(T(f"Batch norm learns one scale γ and one shift β per channel: ",
+            steps.append(T("Batch norm learns one scale γ and one shift β per channel: ",
                            Mul(2, p.C_in), f" = {2 * p.C_in}."))
             steps.append(T(f"The running mean and variance ({2 * p.C_in} numbers) are buffers "
                            f"updated by averaging, not learned by gradient descent."))

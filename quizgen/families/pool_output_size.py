@@ -17,7 +17,7 @@ import numpy as np
 
 from quizgen.errors import EngineError, ParamError
 from quizgen.family import Family, Param, Statement
-from quizgen.mathexpr import Add, Ceil, Div, Floor, Mul, Num, Sub, shape
+from quizgen.mathexpr import Add, Ceil, Div, Floor, Mul, Sub, shape
 from quizgen.model import T
 
 # An answer is (H′, W′, C′) or, when the windows skip input rows/columns, (H′, W′, C′, SKIP);
