@@ -185,3 +185,23 @@ def test_against_torch():
             y = torch.nn.functional.conv2d(x, k, torch.tensor([float(p["bias"])], dtype=torch.float64),
                                            stride=p["S"], padding=p["P"])[0, 0]
             assert y.tolist() == expected_output(p)
+
+
+def test_fast_text_matches_the_expression_tree():
+    """The select-all explanations print sums as text directly; they must read exactly like the
+    worked solution's expression trees."""
+    import numpy as np
+
+    from quizgen.families import _values as V
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        win = rng.integers(-5, 9, size=(2, 3)).tolist()
+        ker = rng.integers(-3, 4, size=(2, 3)).tolist()
+        b = int(rng.integers(-3, 4))
+        assert V.plus_text(V.products_text(win, ker), b) == V.plus(V.products(win, ker), b).text()
+        terms = [V.products(win, ker), V.products(ker, win)]
+        texts = [V.products_text(win, ker), V.products_text(ker, win)]
+        assert V.channel_sum_text(texts) == V.channel_sum(terms).text()
+        padded = [[V.PAD if v < -3 else v for v in row] for row in win]
+        for op in ("max", "avg"):
+            assert V.pool_text(padded, op) == V.pool_expr(padded, op).text()

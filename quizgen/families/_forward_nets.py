@@ -7,6 +7,8 @@ Each form is an object with the hooks the ``forward_pass`` family dispatches to 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from quizgen.errors import EngineError, ParamError
@@ -35,11 +37,21 @@ def _argmax(values) -> int | None:
     return values.index(best) if values.count(best) == 1 else None
 
 
-def _load(layers, in_channels, size, weights):
+@lru_cache(maxsize=32)
+def _network(layers: tuple, in_channels: int, size):
+    """One engine network per architecture (``layers``: (kind, ((arg, value), …)) pairs)."""
     from quizgen.engine.models import build_cnn
+    return build_cnn([(kind, dict(args)) for kind, args in layers], in_channels, input_size=size)
+
+
+def _load(layers, in_channels, size, weights):
+    """The ``build_cnn`` network for ``layers`` with ``weights`` loaded (strictly: every key)."""
     try:
-        return build_cnn(layers, in_channels, input_size=size,
-                         weights={k: np.asarray(v, dtype=np.float64) for k, v in weights.items()})
+        key = tuple((spec[0], tuple(sorted(spec[1].items())) if len(spec) > 1 else ())
+                    for spec in layers)
+        net = _network(key, in_channels, size)
+        net.load_state_dict({k: np.asarray(v, dtype=np.float64) for k, v in weights.items()})
+        return net
     except EngineError as err:
         raise ParamError(str(err), family=FAMILY) from None
 
@@ -124,6 +136,10 @@ class ConvReluPoolFC:
     # ---- arithmetic -------------------------------------------------------------------------
     def trace(self, p, *, kernel=None, relu=True, relu_first=False, pool="max", fc_bias=True):
         """Every intermediate value, exactly; keywords model a misconception."""
+        key = ("trace", None if kernel is None else str(kernel), relu, relu_first, pool, fc_bias)
+        return V.memo(p, key, lambda: self._trace(p, kernel, relu, relu_first, pool, fc_bias))
+
+    def _trace(self, p, kernel, relu, relu_first, pool, fc_bias):
         k = p["kernel"] if kernel is None else kernel
         conv = V.correlate(p["input"], k, 1, 0, 0 if relu_first else p["bias"])
         act = _relu(conv) if relu else conv

@@ -17,7 +17,7 @@ import numpy as np
 
 from quizgen.mathexpr import Add, Call, Div, Expr, Mul, Num, Paren, Sub
 from quizgen.model import Matrix, T
-from quizgen.numbers import to_exact
+from quizgen.numbers import fmt, to_exact
 
 PAD = None  # a padded cell that pooling ignores (max pooling pads with −∞)
 
@@ -89,24 +89,24 @@ def pool(x, k: int, s: int, p: int, op: str) -> list[list]:
     the zero padding in the divisor k² (torch's ``count_include_pad=True``) and is exact
     (Fractions); ``sum`` is the window sum; ``topleft`` the window's top-left cell (0 if padding).
     """
+    x = [[Fraction(str(v)) if isinstance(v, float) else v for v in row] for row in x]  # exact
     xp = pad(x, p, PAD)
     n = out_len(len(x), k, s, p), out_len(len(x[0]), k, s, p)
     return [[pool_cell(window(xp, i, j, k, k, s), op) for j in range(n[1])] for i in range(n[0])]
 
 
 def pool_cell(win, op: str):
-    vals = [v for row in win for v in row if v is not PAD]
-    zeros = [0 if v is PAD else v for row in win for v in row]
-    if op == "max":
-        return max(vals)
-    if op == "min":
-        return min(vals)
-    if op == "sum":
-        return sum(zeros)
-    if op == "avg":
-        return to_exact(Fraction(sum(zeros), len(zeros)))
+    """One window's pooled value (see ``pool``)."""
+    if op == "max" or op == "min":
+        return (max if op == "max" else min)(v for row in win for v in row if v is not PAD)
     if op == "topleft":
-        return zeros[0]
+        return 0 if win[0][0] is PAD else win[0][0]
+    total = sum(v for row in win for v in row if v is not PAD)
+    if op == "sum":
+        return total
+    if op == "avg":
+        n = len(win) * len(win[0])
+        return total // n if total % n == 0 else Fraction(total, n)
     raise ValueError(f"unknown pooling op {op!r}")
 
 
@@ -166,6 +166,38 @@ def pool_expr(win, op: str) -> Expr:
     return Div(total(zeros), len(zeros))
 
 
+# ---- the same sums as plain text (fast; for select-all explanations, which are strings) -------
+
+def num_text(v, wrap: bool = False) -> str:
+    """A number as ``Num`` prints it ("−3"), in parentheses when ``wrap`` and negative."""
+    t = (str(v) if type(v) is int else fmt(v)).replace("-", "−")
+    return f"({t})" if wrap and v < 0 else t
+
+
+def products_text(win, ker) -> str:
+    """``products(win, ker).text()`` without building the tree."""
+    return " + ".join(f"{num_text(a, True)} × {num_text(b, True)}"
+                      for ra, rb in zip(win, ker) for a, b in zip(ra, rb))
+
+
+def plus_text(text: str, b) -> str:
+    """``plus(expr, b).text()`` for an expression printed as ``text``."""
+    return text if b == 0 else f"{text} + {num_text(b)}" if b > 0 else f"{text} − {num_text(-b)}"
+
+
+def channel_sum_text(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else " + ".join(f"({t})" for t in terms)
+
+
+def pool_text(win, op: str) -> str:
+    """``pool_expr(win, op).text()`` without building the tree."""
+    if op == "max":
+        return "max(" + ", ".join(num_text(v) for row in win for v in row if v is not PAD) + ")"
+    zeros = [0 if v is PAD else v for row in win for v in row]
+    body = " + ".join([num_text(zeros[0])] + [num_text(v, True) for v in zeros[1:]])
+    return f"({body}) / {len(zeros)}" if len(zeros) > 1 else f"{body} / 1"
+
+
 def matrix_option(value) -> tuple:
     """An option that is a whole matrix."""
     return (Matrix.of(value),)
@@ -199,16 +231,15 @@ def as_array(m) -> np.ndarray:
     return np.array([[float(v) for v in row] for row in m], dtype=np.float64)
 
 
-def cell_statements(answer, wrongs_at, expr_at, rng, count: int = 4) -> list:
+def cell_statements(answer, wrongs_at, text_at, rng, count: int = 4) -> list:
     """Select-all statements "The output in row r, column c is v." about ``count`` cells.
 
     ``answer`` is the correct output matrix; ``wrongs_at(i, j)`` gives {misconception: value} for
-    cell (i, j) and ``expr_at(i, j)`` the expression that computes it. Each statement is true or
+    cell (i, j) and ``text_at(i, j)`` the sum that computes it, as text. Each statement is true or
     false at random (at least one of each); a false one shows a misconception's value for its
     cell (a near value when every misconception coincides with the answer).
     """
     from quizgen.family import Statement
-    from quizgen.mathexpr import Eq
     from quizgen.misconceptions import CATALOGUE
     cells = [(i, j) for i in range(len(answer)) for j in range(len(answer[0]))]
     picked = [cells[int(k)] for k in rng.permutation(len(cells))[:count]]
@@ -219,15 +250,15 @@ def cell_statements(answer, wrongs_at, expr_at, rng, count: int = 4) -> list:
     out = []
     for (i, j), true in zip(picked, truth):
         v = answer[i][j]
-        why = Eq(expr_at(i, j), Num(v))
+        why = f"{text_at(i, j)} = {num_text(v)}"
         if true:
             out.append(Statement((T(f"The output in row {i + 1}, column {j + 1} is ", Num(v), "."),),
-                                 True, None, f"True: {why.text()}."))
+                                 True, None, f"True: {why}."))
             continue
         wrong = [(k, w) for k, w in sorted(wrongs_at(i, j).items()) if w is not None and w != v]
         key, w = wrong[int(rng.integers(len(wrong)))] if wrong else ("near_value", v + 1)
         out.append(Statement((T(f"The output in row {i + 1}, column {j + 1} is ", Num(w), "."),),
-                             False, key, f"{CATALOGUE[key]} The value is {why.text()}."))
+                             False, key, f"{CATALOGUE[key]} The value is {why}."))
     return out
 
 

@@ -22,7 +22,7 @@ FORMS = ("matrix", "cell")
 OPS = ("max", "avg")
 _MAP_RANGE = {"paper": (0, 20), "standard": (0, 50), "challenge": (-20, 50)}
 _MAX_SIDE = 3  # largest output shown as an option
-_SHOWN_CELLS = 9
+_SHOWN_CELLS = 4  # a matrix solution writes out at most this many cells
 
 
 class PoolValues(Family):
@@ -212,16 +212,24 @@ class PoolValues(Family):
 
     def statements(self, p, rng):
         return V.cell_statements(self.output(p), lambda i, j: self.cell_wrongs(p, i, j),
-                                 lambda i, j: self.cell_expr(p, i, j), rng)
+                                 lambda i, j: self.cell_text(p, i, j), rng)
 
     def numeric(self, p, answer):
         """Exact when the value has at most two decimals, else ±0.005 (the stem asks for two)."""
         return float(answer), 0.0 if is_terminating(Fraction(answer), 2) else 0.005
 
     # ---- text -------------------------------------------------------------------------------
-    def cell_expr(self, p, i, j):
+    def cell_window(self, p, i, j):
         padded = V.memo(p, "padded", lambda: V.pad(p.map, p.P, V.PAD))
-        return V.pool_expr(V.window(padded, i, j, p.K, p.K, p.S), p.op)
+        return V.window(padded, i, j, p.K, p.K, p.S)
+
+    def cell_expr(self, p, i, j):
+        """``max(…)`` or ``(… + …) / K²`` for output cell (i, j)."""
+        return V.pool_expr(self.cell_window(p, i, j), p.op)
+
+    def cell_text(self, p, i, j) -> str:
+        """``cell_expr(p, i, j).text()``, faster."""
+        return V.pool_text(self.cell_window(p, i, j), p.op)
 
     def context(self, p, kind):
         h, w = V.dims(p.map)
