@@ -117,7 +117,7 @@ class Num(Expr):
     group: bool = False
 
     def __post_init__(self):
-        if isinstance(self.v, (int, Fraction)) and self.v < 0:
+        if self.v < 0:
             object.__setattr__(self, "prec", 5)
 
     def runs(self):
@@ -218,6 +218,10 @@ class Add(_NAry):
     def runs(self):
         out: list[Run] = []
         for i, a in enumerate(self.args):
+            if i and isinstance(a, Num) and a.v < 0:
+                out.append((" − ", ""))
+                out.extend(Num(-a.v, a.group).runs())
+                continue
             if i:
                 out.append((" + ", ""))
             out.extend(_wrap(a, 4 if i == 0 else 5))
@@ -227,7 +231,13 @@ class Add(_NAry):
         return sum((a.value() for a in self.args), 0)
 
     def latex(self):
-        return " + ".join(_wrap_latex(a, 4 if i == 0 else 5) for i, a in enumerate(self.args))
+        out = ""
+        for i, a in enumerate(self.args):
+            if i and isinstance(a, Num) and a.v < 0:
+                out += " - " + Num(-a.v, a.group).latex()
+            else:
+                out += (" + " if i else "") + _wrap_latex(a, 4 if i == 0 else 5)
+        return out
 
     def to_sympy(self):
         import sympy

@@ -189,3 +189,9 @@ class Question:
 
     def stem_plain(self) -> str:
         return blocks_plain(self.stem)
+
+    @property
+    def needs_select_all_note(self) -> bool:
+        """True for a select-all question whose stem does not already say so; renderers then
+        add "(Select all that apply.)"."""
+        return self.kind == "multiple" and "select all" not in self.stem_plain().lower()

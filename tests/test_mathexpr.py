@@ -89,3 +89,10 @@ def test_value_matches_sympy_and_text_parses_back(e):
     assert e.to_sympy().doit() == e.value()
     src = e.text().replace("×", "*").replace("−", "-")
     assert eval(src) == e.value()  # noqa: S307 - test-only arithmetic on our own output
+
+
+def test_negative_numbers_print_as_a_reader_writes_them():
+    assert Mul(2.5, Num(-0.8165)).text() == "2.5 × (−0.8165)"
+    assert Add(1, Num(-3), 2).text() == "1 − 3 + 2"
+    assert Add(1, Num(-3), 2).value() == 0
+    assert Add(Num(-3), 1).text() == "−3 + 1"

@@ -242,7 +242,7 @@ def _question_head(q: Question, number: int, st: Styles, lead: str = "") -> list
 def _exam_question(q: Question, number: int, st: Styles) -> KeepTogether:
     parts = _question_head(q, number, st)
     avail = FRAME_W - INDENT
-    if q.kind == "multiple":
+    if q.needs_select_all_note:
         parts.append(Indent(Para(esc(SELECT_ALL, "italic"), st.get("note")), INDENT))
     opts = options_flowable(q.choices, st, avail, square=q.kind == "multiple")
     if opts is not None:
@@ -346,7 +346,7 @@ def _key_question(q: Question, number: int, st: Styles, before: tuple = ()) -> K
     avail = FRAME_W - INDENT
     lead = f"<b>Answer: {esc(answer_text(q), 'bold')}</b>. "
     parts = list(before) + _question_head(q, number, st, lead)
-    if q.kind == "multiple":
+    if q.needs_select_all_note:
         parts.append(Indent(Para(esc(SELECT_ALL, "italic"), st.get("note")), INDENT))
     opts = options_flowable(q.choices, st, avail, square=q.kind == "multiple", key=True)
     if opts is not None:

@@ -84,7 +84,7 @@ def question_text(q: Question, number: int | None = None, *, key: bool = False) 
     option is wrong."""
     head = f"Q{number}. " if number is not None else ""
     parts = [head + blocks_text(q.stem)]
-    if q.kind == "multiple":
+    if q.needs_select_all_note:
         parts.append("(Select all that apply.)")
     for i, ch in enumerate(q.choices):
         parts.append(choice_text(LABELS[i], ch))
