@@ -219,7 +219,7 @@ def _question(r: _Reader, node: Node, seen: dict[str, int]) -> StaticQuestion:
 def parse_bank(text: str, file: str = "<bank>") -> list[StaticQuestion]:
     """Validate and read a bank from YAML ``text`` (``file`` names it in errors)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         raise SpecError(f"not valid YAML: {err.problem or err.context}", file=file,
