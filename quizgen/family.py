@@ -314,6 +314,7 @@ def build(family: Family, *, seed: int, difficulty: str = "standard", kind: str 
     fixed = parse_overrides(family, params)
     rng = np.random.default_rng(int(seed))
     last: ParamError | None = None
+    blamed_fixed = 0  # failures that name a parameter the caller fixed
     for _ in range(family.max_tries):
         p = P(family.sample(rng, difficulty, fixed))
         p.kind, p.difficulty = kind, difficulty  # attributes, not parameters: not in p.items()
@@ -325,8 +326,13 @@ def build(family: Family, *, seed: int, difficulty: str = "standard", kind: str 
             last = err
             if fixed and _only_fixed_matter(family, fixed):
                 raise
+            blamed_fixed += err.param in fixed
+            if blamed_fixed >= 25:
+                raise
     else:
-        raise ParamError(f"no valid configuration found ({last})", family=family.name)
+        raise ParamError(f"no valid configuration found: {last}", family=family.name,
+                         param=last.param if last else None,
+                         value=last.value if last else None)
     answer = family.solve(p)
     notes: tuple[str, ...] = ()
     tolerance = 0.0
@@ -349,8 +355,9 @@ def build(family: Family, *, seed: int, difficulty: str = "standard", kind: str 
 
 
 def _only_fixed_matter(family: Family, fixed: dict) -> bool:
-    """True when every sampled parameter is fixed, so resampling cannot help."""
-    return all(prm.name in fixed for prm in family.params if prm.sampled)
+    """True when every declared parameter is fixed, so resampling cannot help. (Parameters a
+    family draws in its own ``sample`` are declared with ``sampled=False`` but still vary.)"""
+    return all(prm.name in fixed for prm in family.params)
 
 
 def _jsonable(p: dict) -> dict:
