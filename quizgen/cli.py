@@ -13,7 +13,7 @@ import sys
 from quizgen.errors import QuizgenError
 
 #: Subcommand modules under quizgen.commands, in the order ``--help`` lists them.
-COMMANDS: list[str] = ["list", "preview", "summary", "generate", "validate", "stress"]
+COMMANDS: list[str] = ["list", "preview", "stress", "practice", "validate", "generate", "summary"]
 
 
 def build_parser() -> argparse.ArgumentParser:
