@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from quizgen.errors import ParamError
 from quizgen.mathexpr import Add, Call, Div, Expr, Mul, Num, Paren, Sub
 from quizgen.model import Matrix, T
 from quizgen.numbers import fmt, to_exact
@@ -275,3 +276,26 @@ def memo(p, key, fn):
     if key not in cache:
         cache[key] = fn()
     return cache[key]
+
+
+class GridChecks:
+    """Checks shared by the families whose answer is an output grid (conv and pool values).
+
+    The family provides ``name`` and ``output(p)`` (the exact output matrix)."""
+
+    def check_cell(self, p, h: int, w: int, kh: int, kw: int) -> None:
+        """The asked ``row``/``col`` (counted from 1) must lie inside the output."""
+        for name, v, n in (("row", p.row, out_len(h, kh, p.S, p.P)),
+                           ("col", p.col, out_len(w, kw, p.S, p.P))):
+            if v > n:
+                raise ParamError(f"the output has only {n} {name}s", family=self.name,
+                                 param=name, value=v)
+
+    def check_kind(self, p, kind):
+        if kind == "multiple" and sum(map(len, self.output(p))) < 3:
+            raise ParamError("a select-all question needs an output of at least 3 cells",
+                             family=self.name, param="form", value=p.form)
+        if kind == "numeric" and p.form == "matrix":
+            raise ParamError("form 'matrix' asks for the whole output; a numeric question asks "
+                             "one cell (use form=cell)", family=self.name, param="form",
+                             value=p.form)

@@ -31,7 +31,7 @@ def _identity(k):
     return [list(row) for row in k]
 
 
-class Conv2dValues(Family):
+class Conv2dValues(V.GridChecks, Family):
     name = "conv2d_values"
     title = "Output values of a 2-D convolution (cross-correlation, multi-channel, true convolution)"
     kinds = ("single", "numeric", "multiple")
@@ -173,20 +173,7 @@ class Conv2dValues(Family):
             raise ParamError(f"kernel {kh}×{kw} is larger than the padded input "
                              f"{h + 2 * p.P}×{w + 2 * p.P}", family=self.name, param="K",
                              value=kh)
-        for name, v, n in (("row", p.row, V.out_len(h, kh, p.S, p.P)),
-                           ("col", p.col, V.out_len(w, kw, p.S, p.P))):
-            if v > n:
-                raise ParamError(f"the output has only {n} {name}s", family=self.name,
-                                 param=name, value=v)
-
-    def check_kind(self, p, kind):
-        if kind == "multiple" and sum(map(len, self.output(p))) < 3:
-            raise ParamError("a select-all question needs an output of at least 3 cells",
-                             family=self.name, param="form", value=p.form)
-        if kind == "numeric" and p.form == "matrix":
-            raise ParamError("form 'matrix' asks for the whole output; a numeric question asks "
-                             "one cell (use form=cell)", family=self.name, param="form",
-                             value=p.form)
+        self.check_cell(p, h, w, kh, kw)
 
     @staticmethod
     def asks_cell(p) -> bool:

@@ -25,7 +25,7 @@ _MAX_SIDE = 3  # largest output shown as an option
 _SHOWN_CELLS = 4  # a matrix solution writes out at most this many cells
 
 
-class PoolValues(Family):
+class PoolValues(V.GridChecks, Family):
     name = "pool_values"
     title = "Output values of max and average pooling"
     kinds = ("single", "numeric", "multiple")
@@ -123,20 +123,7 @@ class PoolValues(Family):
             raise ParamError(f"window {p.K}×{p.K} is larger than the padded map "
                              f"{h + 2 * p.P}×{w + 2 * p.P}", family=self.name, param="K",
                              value=p.K)
-        for name, v, n in (("row", p.row, V.out_len(h, p.K, p.S, p.P)),
-                           ("col", p.col, V.out_len(w, p.K, p.S, p.P))):
-            if v > n:
-                raise ParamError(f"the output has only {n} {name}s", family=self.name,
-                                 param=name, value=v)
-
-    def check_kind(self, p, kind):
-        if kind == "multiple" and sum(map(len, self.output(p))) < 3:
-            raise ParamError("a select-all question needs an output of at least 3 cells",
-                             family=self.name, param="form", value=p.form)
-        if kind == "numeric" and p.form == "matrix":
-            raise ParamError("form 'matrix' asks for the whole output; a numeric question asks "
-                             "one cell (use form=cell)", family=self.name, param="form",
-                             value=p.form)
+        self.check_cell(p, h, w, p.K, p.K)
 
     @staticmethod
     def asks_cell(p) -> bool:
