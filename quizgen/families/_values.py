@@ -279,9 +279,22 @@ def memo(p, key, fn):
 
 
 class GridChecks:
-    """Checks shared by the families whose answer is an output grid (conv and pool values).
+    """What the families whose answer is an output grid (conv and pool values) share: checks,
+    the verified solve and the memoised wrong variants.
 
-    The family provides ``name`` and ``output(p)`` (the exact output matrix)."""
+    The family provides ``name``, ``output(p)`` (the exact output matrix), ``engine_output(p)``
+    (the engine's), ``asks_cell(p)``, ``_variants(p)`` and ``verified_what``."""
+
+    verified_what = "output values"
+
+    def solve(self, p):
+        out = memo(p, "verified", lambda: self.verify(self.output(p), self.engine_output(p),
+                                                      self.verified_what))
+        return out[p.row - 1][p.col - 1] if self.asks_cell(p) else out
+
+    def variants(self, p) -> dict:
+        """Whole wrong outputs, one per misconception that applies."""
+        return memo(p, "variants", lambda: self._variants(p))
 
     def check_cell(self, p, h: int, w: int, kh: int, kw: int) -> None:
         """The asked ``row``/``col`` (counted from 1) must lie inside the output."""

@@ -210,16 +210,7 @@ class Conv2dValues(V.GridChecks, Family):
             raise ParamError(str(err), family=self.name) from None
         return y[0, 0]
 
-    def solve(self, p):
-        out = V.memo(p, "verified", lambda: self.verify(self.output(p), self.engine_output(p),
-                                                        "output values"))
-        return out[p.row - 1][p.col - 1] if self.asks_cell(p) else out
-
     # ---- options ----------------------------------------------------------------------------
-    def variants(self, p) -> dict:
-        """Whole wrong outputs, one per misconception that applies."""
-        return V.memo(p, "variants", lambda: self._variants(p))
-
     def _variants(self, p) -> dict:
         v = {}
         if p.form == "true_conv":

@@ -26,6 +26,7 @@ _SHOWN_CELLS = 4  # a matrix solution writes out at most this many cells
 
 
 class PoolValues(V.GridChecks, Family):
+    verified_what = "pooled values"
     name = "pool_values"
     title = "Output values of max and average pooling"
     kinds = ("single", "numeric", "multiple")
@@ -154,16 +155,7 @@ class PoolValues(V.GridChecks, Family):
             raise ParamError(str(err), family=self.name) from None
         return y[0, 0]
 
-    def solve(self, p):
-        out = V.memo(p, "verified", lambda: self.verify(self.output(p), self.engine_output(p),
-                                                        "pooled values"))
-        return out[p.row - 1][p.col - 1] if self.asks_cell(p) else out
-
     # ---- options ----------------------------------------------------------------------------
-    def variants(self, p) -> dict:
-        """Whole wrong outputs, one per misconception that applies."""
-        return V.memo(p, "variants", lambda: self._variants(p))
-
     def _variants(self, p) -> dict:
         v = {"min_instead_of_max": self.output(p, "min")}
         if p.op == "avg":
