@@ -34,7 +34,7 @@ import numpy as np
 from quizgen.errors import ParamError, QuizgenError, SpecError
 from quizgen.exam import Exam, ExamMeta, ExamVersion, QuestionGroup
 from quizgen.model import Question
-from quizgen.spec import ExamSpec, SlotSpec
+from quizgen.spec import ExamSpec
 
 STREAM_PAPER, STREAM_CANVAS, STREAM_PRACTICE, STREAM_ORDER, STREAM_CODE = range(5)
 HARD_ATTEMPTS = 40     # seeds tried for a distinct stem where one is required (+8 per stem held)

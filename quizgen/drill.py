@@ -55,7 +55,7 @@ def _prompt(q: Question) -> str:
         return "Your answer (a number, q to quit): "
     last = LABELS[len(q.choices) - 1]
     if q.kind == "multiple":
-        return f"Your answer (all correct letters, e.g. AC; q to quit): "
+        return "Your answer (all correct letters, e.g. AC; q to quit): "
     return f"Your answer (A–{last}, q to quit): "
 
 

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from quizgen.errors import ParamError, VerificationError
-from quizgen.model import DIFFICULTIES, KINDS, Block, Choice, Question, T, blocks_plain
+from quizgen.model import DIFFICULTIES, KINDS, Block, Question, T, blocks_plain
 from quizgen.numbers import fmt, to_exact
 
 PARAM_TYPES = ("int", "float", "str", "bool", "matrix", "tensor")

@@ -116,7 +116,7 @@ def sample_exam(*, duration: int | None = 50, points: float = 2.0) -> Exam:
     two paper versions."""
     hostile = hostile_questions(points)
     real = family_questions(points)
-    groups = [QuestionGroup(f"Hand-made <all blocks> & 'kinds' ]]>", tuple(hostile), pick=2,
+    groups = [QuestionGroup("Hand-made <all blocks> & 'kinds' ]]>", tuple(hostile), pick=2,
                             points_per_item=points)]
     for i in range(0, len(real), 2):
         variants = tuple(real[i:i + 2])

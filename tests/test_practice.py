@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from quizgen.cli import main
-from quizgen.errors import ParamError, UnknownFamilyError
+from quizgen.errors import ParamError
 from quizgen.mathexpr import Mul
 from quizgen.model import Choice, Question, T
 from quizgen.practice import practice_questions

@@ -1,7 +1,6 @@
 """``quizgen generate SPEC``: build the exam of a spec and write its folder of outputs."""
 from __future__ import annotations
 
-import sys
 
 
 def register(sub):

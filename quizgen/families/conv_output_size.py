@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from quizgen.errors import EngineError, ParamError
-from quizgen.family import Family, P, Param, Statement
+from quizgen.family import Family, Param, Statement
 from quizgen.mathexpr import Add, Div, Floor, Mul, Num, Paren, Sub, Sym, shape
 from quizgen.model import T
 
