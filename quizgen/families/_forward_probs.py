@@ -18,9 +18,15 @@ import numpy as np
 
 from quizgen.errors import ParamError
 from quizgen.families._values import plus, signed, total
-from quizgen.mathexpr import Add, Call, Div, Eq, Mul, Neg, Num, Paren, Pow, Sub
+from quizgen.mathexpr import Add, Call, Div, Eq, Mul, Neg, Num, Paren, Pow, Seq, Sub, Sym, Word
 from quizgen.model import T
 from quizgen.numbers import fmt
+
+#: pₖ = exp(sₖ) / Σⱼ exp(sⱼ) and L = −Σᵢ Yᵢ ln pᵢ, with real subscripts in every output format.
+SOFTMAX_FORMULA = Seq(Sym("p", "k"), Word(" = exp("), Sym("s", "k"), Word(") / "), Word("Σ", "j"),
+                      Word(" exp("), Sym("s", "j"), Word(")"))
+CE_FORMULA = Seq(Word("L = −"), Word("Σ", "i"), Word(" "), Sym("Y", "i"), Word(" ln "),
+                 Sym("p", "i"))
 
 FAMILY = "forward_pass"
 TOLERANCE = 0.01  # numeric answers: two decimal places
@@ -301,7 +307,7 @@ class Softmax:
         e = [math.exp(float(v)) for v in s]
         shown = [Num(round(v, 3)) for v in e]
         return (
-            T("Softmax turns the scores into probabilities: p_k = e^(s_k) / Σ_j e^(s_j)."),
+            T("Softmax turns the scores into probabilities: ", SOFTMAX_FORMULA, "."),
             T(f"p{t + 1} = ", Div(Call("exp", s[t]), Paren(Add(*(Call("exp", v) for v in s)))),
               " ≈ ", Div(shown[t], Paren(Add(*shown))), f" ≈ {fmt(e[t], places=3)} / "
               f"{fmt(sum(e), places=3)} ≈ {fmt(answer, places=4)} ≈ {fmt(answer, places=self.places)}."),
@@ -435,7 +441,7 @@ class CrossEntropy:
 
     def solution(self, p, answer):
         t = p["target"] - 1
-        steps = [T(f"Only the true class has Y = 1, so L = −Σ_i Y_i ln p_i = −ln p{t + 1}.")]
+        steps = [T("Only the true class has Y = 1, so ", CE_FORMULA, f" = −ln p{t + 1}.")]
         if "scores" in p:
             s = row(p, "scores")
             pt = self.probs(p)[t]

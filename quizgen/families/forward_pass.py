@@ -19,7 +19,8 @@ from __future__ import annotations
 from quizgen.errors import ParamError
 from quizgen.family import Family, Param
 from quizgen.families._forward_nets import ConvReluPoolFC, Residual
-from quizgen.families._forward_probs import BatchNorm, CrossEntropy, Softmax
+from quizgen.families._forward_probs import (CE_FORMULA, SOFTMAX_FORMULA, BatchNorm, CrossEntropy,
+                                             Softmax)
 
 FORMS = {"conv_relu_pool_fc": ConvReluPoolFC(), "residual": Residual(), "batchnorm": BatchNorm(),
          "softmax": Softmax(), "cross_entropy": CrossEntropy()}
@@ -123,7 +124,8 @@ class ForwardPass(Family):
         return self.form(p).numeric(p, answer)
 
     def context(self, p, kind):
-        return self.form(p).context(p, kind)
+        return {**self.form(p).context(p, kind), "softmax_formula": SOFTMAX_FORMULA,
+                "ce_formula": CE_FORMULA}
 
     def solution(self, p, answer):
         return self.form(p).solution(p, answer)
