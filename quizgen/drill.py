@@ -22,10 +22,11 @@ class DrillResult:
     asked: int = 0
     right: int = 0
 
-    def summary(self, seed: int) -> str:
+    def summary(self, seed: int, command: str = "") -> str:
         pct = f" ({100 * self.right // self.asked}%)" if self.asked else ""
+        again = command or f"--seed {seed}"
         return (f"Score: {self.right}/{self.asked}{pct}. "
-                f"Seed {seed}: the same questions again with --seed {seed}.")
+                f"Seed {seed}: the same questions again with {again}")
 
 
 class _Quit(Exception):
@@ -82,8 +83,9 @@ def _feedback(q: Question, answer, right: bool) -> str:
 
 
 def run_drill(questions: Iterable[Question], read: Callable[[str], str], out: TextIO, *,
-              seed: int, limit: int | None = None) -> DrillResult:
-    """Ask questions until ``q``, end of input, Ctrl-C or ``limit``; print a summary."""
+              seed: int, limit: int | None = None, command: str = "") -> DrillResult:
+    """Ask questions until ``q``, end of input, Ctrl-C or ``limit``; print a summary naming
+    ``command`` (the command line that asks the same questions again)."""
     result = DrillResult()
     out.write(f"quizgen practice drill · seed {seed} · answer with a letter or a number; "
               "q quits.\n")
@@ -112,7 +114,7 @@ def run_drill(questions: Iterable[Question], read: Callable[[str], str], out: Te
             out.write(f"Score so far: {result.right}/{result.asked}\n")
     except (_Quit, KeyboardInterrupt):
         out.write("\n")
-    out.write(result.summary(seed) + "\n")
+    out.write(result.summary(seed, command) + "\n")
     out.flush()
     return result
 

@@ -54,7 +54,8 @@ def test_right_wrong_and_quit(questions):
     child.sendline("Z")
     child.expect("Not understood")
     child.sendline("q")
-    child.expect_exact(f"Score: 1/2 (50%). Seed {SEED}")
+    child.expect_exact(f"Score: 1/2 (50%). Seed {SEED}: the same questions again with "
+                       f"quizgen practice --families {FAMILIES} --difficulty paper --seed {SEED}")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -96,8 +97,12 @@ def test_scripted_answers_file_and_stdin(tmp_path, questions):
     assert out2 == out
 
 
-def test_bad_options_exit_2():
-    r = subprocess.run([sys.executable, "-m", "quizgen", "practice", "--families", "nope"],
+@pytest.mark.parametrize("args, needle", [
+    (["--families", "nope"], "unknown family 'nope'"),
+    (["--n", "0"], "'--n'"),
+])
+def test_bad_options_exit_2(args, needle):
+    r = subprocess.run([sys.executable, "-m", "quizgen", "practice", *args],
                        capture_output=True, text=True, input="")
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
-    assert "unknown family 'nope'" in r.stderr
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert needle in r.stderr and "Traceback" not in r.stderr

@@ -81,5 +81,7 @@ def run(args) -> int:
         read = line_reader(sys.stdin, sys.stdout)
     else:
         read = input
-    run_drill(stream, read, sys.stdout, seed=seed, limit=args.n)
+    n_arg = f" --n {args.n}" if args.n else ""
+    command = f"quizgen practice{fam_arg}{n_arg} --difficulty {args.difficulty} --seed {seed}"
+    run_drill(stream, read, sys.stdout, seed=seed, limit=args.n, command=command)
     return 0
