@@ -117,6 +117,27 @@ def test_both_im2col_layouts_match_oracle(cfg, method, chunk_bytes, min_units):
     _close(got, want)
 
 
+@SETTINGS
+@given(conv_configs(), st.sampled_from(["shifted", "windows"]),
+       st.sampled_from([None, 100, 3000]), st.booleans(), st.integers(0, 2**32 - 1))
+def test_fused_epilogue_matches_oracle_in_both_layouts(cfg, method, chunk_bytes, relu, seed):
+    """bias, batch-norm scale/shift and ReLU applied by the convolution, also in tiny chunks."""
+    c_out = cfg["w"].shape[0]
+    rng = np.random.default_rng(seed)
+    scale, shift = rng.standard_normal(c_out), rng.standard_normal(c_out)
+    want = ref.conv2d(cfg["x"], cfg["w"], cfg["b"], cfg["stride"], cfg["pads"], cfg["dilation"],
+                      cfg["groups"]) * scale[:, None, None] + shift[:, None, None]
+    if relu:
+        want = np.maximum(want, 0)
+    limits = dict(_COLS_CHUNK_BYTES=chunk_bytes or F._COLS_CHUNK_BYTES,
+                  _COLS_MIN_UNITS=3 if chunk_bytes else F._COLS_MIN_UNITS)
+    with patch.multiple(F, **limits):
+        got = _conv2d_forward(cfg["x"], cfg["w"], cfg["stride"], cfg["pads"], cfg["dilation"],
+                              cfg["groups"], method=method, bias=cfg["b"], scale=scale,
+                              shift=shift, relu=relu)
+    _close(got, want)
+
+
 @settings(max_examples=60, deadline=None)
 @given(conv_configs())
 def test_true_conv2d_matches_flipped_oracle(cfg):

@@ -23,14 +23,17 @@ Errors: bad input raises :class:`quizgen.errors.EngineError` with one message na
 shapes and the offending value. Every function takes a keyword-only ``name``; when given it prefixes
 the message (layers pass e.g. ``"features.0 (Conv2d)"``).
 
-Speed: a convolution is one im2col copy and one BLAS matrix product (a batched product over groups).
-Two im2col layouts are used, see :func:`_conv2d_forward`; 1×1 convolutions with stride 1 and no
-padding multiply the channel axis directly. Pooling is K_h·K_w shifted strided slices combined with
+Speed: a convolution is one im2col copy and one BLAS matrix product (a batched product over groups),
+chunk by chunk in a reused scratch buffer. Two im2col layouts are used, see :func:`_conv2d_forward`;
+1×1 convolutions with stride 1 and no padding multiply the channel axis directly. The layers run
+conv → evaluation-mode batch norm → ReLU as one op whose per-channel affine map and ReLU are applied
+in place to the product (``_conv2d_fused``). Pooling is K_h·K_w shifted strided slices combined with
 ``np.maximum`` or a running sum.
 """
 from __future__ import annotations
 
 import numbers
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -44,9 +47,11 @@ __all__ = [
     "log_softmax", "cross_entropy", "flatten", "pad2d",
 ]
 
-# The "shifted rows" im2col computes Wq - Wo wasted columns per output row (see _conv2d_forward);
-# it is used while the wasted fraction of the GEMM stays below this bound.
-_SHIFTED_MAX_WASTE = 0.15
+# Cost of filling one im2col column, in output channels of GEMM work per column: the "shifted"
+# copy moves long contiguous runs, the "windows" copy gathers W_out-long strided runs (measured on
+# float32, OpenBLAS; see _conv2d_forward's method choice).
+_SHIFTED_COPY_CHANNELS = 13
+_WINDOWS_COPY_CHANNELS = 65
 # The im2col buffer is filled and multiplied in chunks of about this size (bounds peak memory and
 # keeps the chunk in cache); a chunk never has fewer than _COLS_MIN_UNITS columns / rows of output.
 _COLS_CHUNK_BYTES = 1 << 20
@@ -188,7 +193,8 @@ def true_conv2d(input: object, weight: object, bias: object = None,
                    flip=True)
 
 
-def _conv2d(op, input, weight, bias, stride, padding, dilation, groups, name, flip):
+def _conv2d(op, input, weight, bias, stride, padding, dilation, groups, name, flip,
+            scale=None, shift=None, relu=False):
     x = _as_input(input, op, name)
     x4, unbatched = _batched(x, op, name)
     w = _as_param(weight, x.dtype, op, "weight", name)
@@ -241,20 +247,41 @@ def _conv2d(op, input, weight, bias, stride, padding, dilation, groups, name, fl
                                   f"got bias shape {_shape(b)} {shapes}")
     if flip:
         w = w[:, :, ::-1, ::-1]
-    out = _conv2d_forward(x4, w, (sh, sw), pads, (dh, dw), groups)
-    if b is not None:
-        out += b[:, None, None]
+    out = _conv2d_forward(x4, w, (sh, sw), pads, (dh, dw), groups, bias=b, scale=scale,
+                          shift=shift, relu=relu)
     return out[0] if unbatched else out
+
+
+def _conv2d_fused(input: object, weight: object, bias: object, stride, padding, dilation,
+                  groups: int, scale: np.ndarray | None, shift: np.ndarray | None, relu: bool,
+                  *, name: str | None = None) -> np.ndarray:
+    """``relu(conv2d(x, w, b)·scale + shift)`` per output channel, applied in place to the product.
+
+    The same arithmetic, in the same order, as :func:`conv2d`, then ``y·scale`` and ``+ shift``
+    (an evaluation-mode :func:`batch_norm`, see :func:`batch_norm_affine`), then :func:`relu`;
+    each step is optional and the result is bit-for-bit that of the separate calls, without
+    their intermediate arrays. ``scale`` and ``shift`` are ``(C_out,)`` arrays of the input's
+    dtype. Used by the layers to run conv → BN → ReLU as one op.
+    """
+    return _conv2d("conv2d", input, weight, bias, stride, padding, dilation, groups, name,
+                   flip=False, scale=scale, shift=shift, relu=relu)
 
 
 def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
                     pads: tuple[int, int, int, int], dilation: tuple[int, int], groups: int,
-                    method: str = "auto") -> np.ndarray:
-    """Validated NCHW cross-correlation without bias; ``method`` is "auto", "shifted" or "windows".
+                    method: str = "auto", *, bias: np.ndarray | None = None,
+                    scale: np.ndarray | None = None, shift: np.ndarray | None = None,
+                    relu: bool = False) -> np.ndarray:
+    """Validated NCHW cross-correlation; ``method`` is "auto", "shifted" or "windows".
 
-    Both methods build ``cols`` of shape ``(N, groups, C_g·K_h·K_w, L)`` with one copy and compute
-    ``weight (groups, C_out/groups, C_g·K_h·K_w) @ cols`` as one (batched) BLAS product whose result
-    is already NCHW:
+    Returns ``(N, C_out, H_out, W_out)`` holding ``relu((conv + bias)·scale + shift)``, each of
+    bias, scale/shift and relu applied only when given, per output channel, in place on the
+    product (see :class:`_Post`); the array may be a view of a slightly wider buffer.
+
+    Both methods fill an im2col buffer ``cols`` of shape ``(N, groups, C_g·K_h·K_w, L)`` chunk by
+    chunk (one copy per chunk, in a reused scratch buffer) and compute
+    ``weight (groups, C_out/groups, C_g·K_h·K_w) @ cols`` as one (batched) BLAS product per chunk
+    whose result is already NCHW:
 
     * "windows": ``cols[n, c, u, v, i, j] = x_padded[n, c, i·s_h + u·d_h, j·s_w + v·d_w]``, copied
       from a ``sliding_window_view`` of the padded input; ``L = H_out·W_out``.
@@ -264,7 +291,10 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
       ``(u·d_h div s_h, v·d_w div s_w)``, which on the flattened phase is one contiguous run of
       ``L = (H_out − 1)·W_q + W_out`` elements, so ``cols`` is copied in long contiguous rows. The
       product yields ``W_q`` columns per output row of which the first ``W_out`` are kept (the
-      others straddle two rows), so it is used when ``W_q`` is close to ``W_out``.
+      others straddle two rows).
+
+    "auto" weighs the shifted method's extra columns against the windows method's slower copy.
+    1×1 convolutions with stride 1 and no padding multiply the channel axis of ``x`` directly.
     """
     n, c, h, wd = x.shape
     c_out, cg, kh, kw = w.shape
@@ -275,18 +305,26 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     wo = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
     og = c_out // groups
     dtype = x.dtype
-    w3 = w.reshape(groups, og, cg * kh * kw)
+    isz = dtype.itemsize
+    ck = cg * kh * kw
+    rows = c * kh * kw
+    w3 = w.reshape(groups, og, ck)
+    post = _Post(groups, og, bias, scale, shift, relu)
 
     if kh == kw == 1 and (sh, sw) == (1, 1) and not any(pads):
         out = np.matmul(w3, x.reshape(n, groups, cg, h * wd))
+        post.apply(out)
         return out.reshape(n, c_out, ho, wo)
 
     qh, qw = dh * (kh - 1) // sh, dw * (kw - 1) // sw
     hq, wq = ho + qh, wo + qw
     if method == "auto":
-        method = "shifted" if (wq - wo) <= _SHIFTED_MAX_WASTE * wo else "windows"
-    rows = c * kh * kw
-    isz = dtype.itemsize
+        # "shifted" multiplies (W_q − W_out)/W_out more columns; "windows" gathers its columns
+        # from W_out-long strided runs, which costs about as much as that many more output
+        # channels of GEMM would (the two constants).
+        waste = (wq - wo) / wo
+        method = "shifted" if (1 + waste) * (og + _SHIFTED_COPY_CHANNELS) \
+            <= og + _WINDOWS_COPY_CHANNELS else "windows"
 
     if method == "windows":
         xp = x
@@ -298,7 +336,7 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
         v = v.transpose(0, 1, 4, 5, 2, 3)                     # (N, C, K_h, K_w, H_out, W_out)
         out = np.empty((n, groups, og, ho * wo), dtype)
         nb, rb = _chunks(n, ho, rows * wo * isz, -(-_COLS_MIN_UNITS // wo))
-        scratch = np.empty(nb * rows * rb * wo, dtype)
+        scratch = _scratch(nb * rows * rb * wo, dtype)
         for b0 in range(0, n, nb):
             b1 = min(n, b0 + nb)
             for r0 in range(0, ho, rb):
@@ -306,8 +344,9 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
                 cols = scratch[:(b1 - b0) * rows * (r1 - r0) * wo]
                 cols = cols.reshape(b1 - b0, c, kh, kw, r1 - r0, wo)
                 np.copyto(cols, v[b0:b1, :, :, :, r0:r1])
-                np.matmul(w3, cols.reshape(b1 - b0, groups, cg * kh * kw, (r1 - r0) * wo),
+                np.matmul(w3, cols.reshape(b1 - b0, groups, ck, (r1 - r0) * wo),
                           out=out[b0:b1, :, :, r0 * wo:r1 * wo])
+        post.apply(out)
         return out.reshape(n, c_out, ho, wo)
 
     phases = _stride_phases(x, (sh, sw), pads, (hq, wq))
@@ -315,7 +354,7 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     length = (ho - 1) * wq + wo
     out = np.empty((n, groups, og, ho * wq), dtype)
     nb, lc = _chunks(n, length, rows * isz, _COLS_MIN_UNITS)
-    scratch = np.empty(nb * rows * lc, dtype)
+    scratch = _scratch(nb * rows * lc, dtype)
     for b0 in range(0, n, nb):
         b1 = min(n, b0 + nb)
         for l0 in range(0, length, lc):
@@ -333,9 +372,49 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
                         qv, rv = divmod(v_ * dw, sw)
                         start = qu * wq + qv + l0
                         cols[:, :, u, v_] = flat[b0:b1, :, ru * sw + rv, start:start + l1 - l0]
-            np.matmul(w3, cols.reshape(b1 - b0, groups, cg * kh * kw, l1 - l0),
+            np.matmul(w3, cols.reshape(b1 - b0, groups, ck, l1 - l0),
                       out=out[b0:b1, :, :, l0:l1])
+    post.apply(out[..., :length])         # the columns past `length` are never written
     return out.reshape(n, c_out, ho, wq)[..., :wo]
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(size: int, dtype: np.dtype) -> np.ndarray:
+    """A flat work array of ``size`` elements, reused by this thread's later calls.
+
+    Convolutions fill their im2col chunks here instead of in a fresh array per call: a fresh
+    buffer of a few hundred KB costs page faults on every call. Grows to the largest size asked.
+    """
+    nbytes = size * dtype.itemsize
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.nbytes < nbytes:
+        buf = _SCRATCH.buf = np.empty(max(nbytes, 1), np.uint8)
+    return buf[:nbytes].view(dtype)
+
+
+class _Post:
+    """A convolution's per-output-channel epilogue ``relu((y + bias)·scale + shift)``, in place.
+
+    The operations and their order are those of ``conv2d`` (``+= bias``), an evaluation-mode
+    ``batch_norm`` (``·scale``, ``+ shift``) and ``relu`` (``maximum(y, 0)``) called one after
+    the other, so the fused result is bit-for-bit the same.
+    """
+
+    __slots__ = ("params", "relu")
+
+    def __init__(self, groups: int, og: int, bias, scale, shift, relu: bool):
+        self.params = [(op, p.reshape(groups, og, 1)) for op, p in
+                       ((np.add, bias), (np.multiply, scale), (np.add, shift)) if p is not None]
+        self.relu = relu
+
+    def apply(self, y: np.ndarray) -> None:
+        """In place on ``y (N, groups, C_out/groups, L)``."""
+        for op, p in self.params:
+            op(y, p, out=y)
+        if self.relu:
+            np.maximum(y, 0, out=y)
 
 
 def _chunks(n: int, units: int, unit_bytes: int, min_units: int) -> tuple[int, int]:
@@ -699,15 +778,50 @@ def batch_norm(input: object, running_mean: np.ndarray | None, running_var: np.n
             raise _fail(op, name, f"{missing} must be given in evaluation mode "
                                   f"(training=False) {shape_note}")
         mean, var = param(running_mean, "running_mean"), param(running_var, "running_var")
-    scale = 1.0 / np.sqrt(var + x.dtype.type(eps))
+    scale, shift = _bn_affine(mean, var, gamma, beta, eps, x.dtype)
+    out = np.multiply(x, scale.reshape(bshape))
+    out += shift.reshape(bshape)
+    return out
+
+
+def _bn_affine(mean: np.ndarray, var: np.ndarray, gamma: np.ndarray | None,
+               beta: np.ndarray | None, eps: float, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel ``(scale, shift)`` with ``batch_norm(x) = x·scale + shift``:
+    ``scale = γ / sqrt(σ² + eps)``, ``shift = β − μ·scale`` (γ = 1, β = 0 when not given)."""
+    scale = 1.0 / np.sqrt(var + dtype.type(eps))
     if gamma is not None:
         scale = scale * gamma
     shift = -mean * scale
     if beta is not None:
         shift += beta
-    out = np.multiply(x, scale.reshape(bshape))
-    out += shift.reshape(bshape)
-    return out
+    return scale, shift
+
+
+def batch_norm_affine(num_features: int, running_mean: object, running_var: object,
+                      weight: object, bias: object, eps: float, dtype: object, *,
+                      name: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(scale, shift)`` of an evaluation-mode :func:`batch_norm` on ``num_features`` channels.
+
+    ``batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)`` equals
+    ``x·scale + shift`` per channel, computed in ``dtype`` exactly as :func:`batch_norm` does, so a
+    convolution can apply it to its own output (see ``_conv2d_fused``).
+    """
+    op = "batch_norm"
+    dt = _float_dtype(np.dtype(dtype))
+    arrays = []
+    for p, what in ((running_mean, "running_mean"), (running_var, "running_var"),
+                    (weight, "weight"), (bias, "bias")):
+        if p is None:
+            if what.startswith("running"):
+                raise _fail(op, name, f"{what} must be given in evaluation mode")
+            arrays.append(None)
+            continue
+        arr = _as_param(p, dt, op, what, name)
+        if arr.shape != (num_features,):
+            raise _fail(op, name, f"{what} must have shape ({num_features},), got {what} shape "
+                                  f"{_shape(arr)} ({num_features} channels)")
+        arrays.append(arr)
+    return _bn_affine(arrays[0], arrays[1], arrays[2], arrays[3], eps, dt)
 
 
 # --------------------------------------------------------------------------- softmax and loss

@@ -752,6 +752,20 @@ class Conv2d(_Leaf):
                            stride=self.stride, padding=self._pads, dilation=self.dilation,
                            groups=self.groups, name=self._label())
 
+    def _forward_fused(self, x: np.ndarray, bn: "BatchNorm2d | None", relu: bool) -> np.ndarray:
+        """``relu(bn(self(x)))`` as one fused convolution (see :func:`conv_bn_relu`)."""
+        F = _F()
+        self.cost(x.shape)
+        scale = shift = None
+        if bn is not None:
+            scale, shift = F.batch_norm_affine(
+                bn.num_features, bn.running_mean, bn.running_var,
+                bn.weight if bn.affine else None, bn.bias if bn.affine else None, bn.eps,
+                x.dtype, name=bn._label())
+        return F._conv2d_fused(x, self.weight, self.bias if self.has_bias else None,
+                               self.stride, self._pads, self.dilation, self.groups, scale, shift,
+                               relu, name=self._label())
+
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
@@ -1096,6 +1110,49 @@ class BatchNorm2d(_Leaf):
 
 
 # --------------------------------------------------------------------------------------------
+# conv → batch norm → ReLU as one op
+
+
+def _fusable(x: Any, conv: Module, bn: Module | None, relu: Module | None) -> bool:
+    """Whether ``relu(bn(conv(x)))`` may run as one fused convolution.
+
+    Only for the library's own classes (a subclass or an instance may override ``forward``), an
+    evaluation-mode ``BatchNorm2d`` with running statistics over the conv's channels, a 4-D
+    input when there is a batch norm (else the layers' own errors must be raised), and one dtype.
+    """
+    if type(conv) is not Conv2d or not isinstance(x, np.ndarray):
+        return False
+    if any(m is not None and "forward" in m.__dict__ for m in (conv, bn, relu)):
+        return False                                    # a forward patched on the instance
+    dtype = conv._dtype
+    if bn is not None and not (type(bn) is BatchNorm2d and not bn.training
+                               and bn.track_running_stats and x.ndim == 4
+                               and bn.num_features == conv.out_channels
+                               and bn._dtype == dtype):
+        return False
+    return relu is None or (type(relu) is ReLU and relu._dtype == dtype)
+
+
+def conv_bn_relu(x: Any, conv: Module, bn: Module | None = None,
+                 relu: Module | None = None) -> Any:
+    """``relu(bn(conv(x)))``, with ``bn`` and ``relu`` optional.
+
+    When :func:`_fusable`, the batch norm's per-channel ``y·scale + shift`` and the ReLU are
+    applied in place to the convolution's product, so no intermediate array is allocated (the
+    same arithmetic in the same order: the result is bit-for-bit that of the three calls);
+    otherwise — training mode, other layer types, shape tracing — the modules are called in turn.
+    """
+    if not isinstance(x, ShapeProbe) and type(conv) is Conv2d:
+        x = conv._input(x)
+        if _fusable(x, conv, bn, relu):
+            return conv._forward_fused(x, bn, relu is not None)
+    x = conv(x)
+    if bn is not None:
+        x = bn(x)
+    return relu(x) if relu is not None else x
+
+
+# --------------------------------------------------------------------------------------------
 # containers
 
 
@@ -1133,8 +1190,21 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
-        for m in self.children():
-            x = m(x)
+        mods = list(self.children())
+        i = 0
+        while i < len(mods):
+            m = mods[i]
+            if type(m) is Conv2d:
+                # conv [→ BatchNorm2d] [→ ReLU] as one fused op when possible (conv_bn_relu)
+                j = i + 1
+                bn = mods[j] if j < len(mods) and type(mods[j]) is BatchNorm2d else None
+                j += bn is not None
+                relu = mods[j] if j < len(mods) and type(mods[j]) is ReLU else None
+                x = conv_bn_relu(x, m, bn, relu)
+                i = j + (relu is not None)
+            else:
+                x = m(x)
+                i += 1
         return x
 
 
@@ -1159,6 +1229,16 @@ class _Residual(Module):
                               "a projection shortcut (downsample) is needed when stride or "
                               "channels change")
         return out + identity
+
+    def _add_relu(self, out: Any, identity: Any, own_out: bool) -> Any:
+        """``relu(out + identity)``; in place in ``out`` when it is a fresh array of this block."""
+        relu = self.relu
+        if not (own_out and type(relu) is ReLU and isinstance(identity, np.ndarray)
+                and isinstance(out, np.ndarray) and out.dtype == relu._dtype
+                and out.shape == identity.shape and out.flags.writeable):
+            return relu(self._residual_add(out, identity))
+        np.add(out, identity, out=out)
+        return np.maximum(out, 0, out=out)
 
 
 class BasicBlock(_Residual):
@@ -1190,11 +1270,12 @@ class BasicBlock(_Residual):
 
     def forward(self, x: Any) -> Any:
         identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
+        out = conv_bn_relu(x, self.conv1, self.bn1, self.relu)
+        own = _fusable(out, self.conv2, self.bn2, None)
+        out = conv_bn_relu(out, self.conv2, self.bn2)
         if self.downsample is not None:
             identity = self.downsample(x)
-        return self.relu(self._residual_add(out, identity))
+        return self._add_relu(out, identity, own)
 
 
 class Bottleneck(_Residual):
@@ -1225,9 +1306,10 @@ class Bottleneck(_Residual):
 
     def forward(self, x: Any) -> Any:
         identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
+        out = conv_bn_relu(x, self.conv1, self.bn1, self.relu)
+        out = conv_bn_relu(out, self.conv2, self.bn2, self.relu)
+        own = _fusable(out, self.conv3, self.bn3, None)
+        out = conv_bn_relu(out, self.conv3, self.bn3)
         if self.downsample is not None:
             identity = self.downsample(x)
-        return self.relu(self._residual_add(out, identity))
+        return self._add_relu(out, identity, own)

@@ -29,6 +29,7 @@ import numpy as np
 from quizgen.engine.layers import (
     AdaptiveAvgPool2d, AvgPool2d, BasicBlock, BatchNorm2d, Bottleneck, Conv2d, Dropout,
     Flatten, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, Sigmoid, Tanh, conv1x1,
+    conv_bn_relu,
 )
 from quizgen.errors import EngineError, QuizgenError, WeightsError
 
@@ -104,8 +105,8 @@ class LeNet5(Module):
         self.fc3 = Linear(84, num_classes, dtype=dtype)
 
     def forward(self, x: Any) -> Any:
-        x = self.max_pool_1(self.relu(self.conv1(x)))
-        x = self.max_pool_2(self.relu(self.conv2(x)))
+        x = self.max_pool_1(conv_bn_relu(x, self.conv1, None, self.relu))
+        x = self.max_pool_2(conv_bn_relu(x, self.conv2, None, self.relu))
         x = self.flatten(x)
         x = self.relu(self.fc1(x))
         x = self.relu(self.fc2(x))
@@ -322,7 +323,7 @@ class ResNet(Module):
         return Sequential(*layers)
 
     def forward(self, x: Any) -> Any:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.maxpool(conv_bn_relu(x, self.conv1, self.bn1, self.relu))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(self.flatten(self.avgpool(x)))
 
