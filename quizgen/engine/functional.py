@@ -319,9 +319,9 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     qh, qw = dh * (kh - 1) // sh, dw * (kw - 1) // sw
     hq, wq = ho + qh, wo + qw
     if method == "auto":
-        # "shifted" multiplies (W_q − W_out)/W_out more columns; "windows" gathers its columns
-        # from W_out-long strided runs, which costs about as much as that many more output
-        # channels of GEMM would (the two constants).
+        # Per im2col column: "shifted" multiplies (W_q − W_out)/W_out more columns but copies
+        # cheaply (_SHIFTED_COPY_CHANNELS output channels' worth of GEMM); "windows" gathers
+        # W_out-long strided runs (_WINDOWS_COPY_CHANNELS channels' worth).
         waste = (wq - wo) / wo
         method = "shifted" if (1 + waste) * (og + _SHIFTED_COPY_CHANNELS) \
             <= og + _WINDOWS_COPY_CHANNELS else "windows"
