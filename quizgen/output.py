@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -128,11 +129,22 @@ def _run_job(exam, job: _Job, folder: Path) -> None:
     render = _renderer(job.module, job.function)
     path = folder / job.name
     if job.practice:
-        render(exam.practice, path, title=f"{exam.meta.title} — practice", seed=exam.meta.seed)
+        render(exam.practice, path, title=f"{exam.meta.title} — practice", seed=exam.meta.seed,
+               command=regenerate_command(exam.meta))
     elif job.version is not None:
         render(exam, exam.versions[job.version], path)
     else:
         render(exam, path)
+
+
+def regenerate_command(meta) -> str:
+    """The command that writes this exam (and its practice page) again: ``quizgen generate
+    <spec, as given> --seed N``, the path shell-quoted; "" for a spec not read from a file.
+    The practice set depends only on the spec and the seed, not on ``--versions`` or ``--out``
+    (left out so the page stays byte-identical wherever it is written)."""
+    if not meta.source or meta.source == "<spec>":
+        return ""
+    return f"quizgen generate {shlex.quote(meta.source)} --seed {meta.seed}"
 
 
 _FORKED: tuple | None = None     # (exam, folder) inherited by forked workers

@@ -310,6 +310,29 @@ def test_practice_page(spec_path, tmp_path, capsys):
     assert not paper_seeds & {q["seed"] for q in m["practice"]}
 
 
+def test_practice_page_shows_a_working_regenerate_command(tmp_path):
+    import html
+    import re
+    import shlex
+    pytest.importorskip("quizgen.render.practice")
+    path = tmp_path / "my <exam> & 'co'.yaml"       # needs shell quoting and HTML escaping
+    path.write_text(SPEC + "practice: {enabled: true, n: 1}\n", encoding="utf-8")
+    assert main(["generate", str(path), "--out", str(tmp_path / "a"), "--seed", "5",
+                 "--versions", "2", "--quiet"]) == 0
+    page = (tmp_path / "a" / SLUG / "practice.html").read_text(encoding="utf-8")
+    shown = re.search(r"Same sheet again: <code>(.*?)</code>", page)
+    assert shown, "no regenerate command on the practice page"
+    command = html.unescape(shown.group(1))
+    assert command == f"quizgen generate {shlex.quote(str(path))} --seed 5"
+    assert "<exam>" not in page and "&lt;exam&gt;" in page
+    argv = shlex.split(command)
+    assert argv[:2] == ["quizgen", "generate"] and argv[2] == str(path)
+    # running it (into another folder) writes the same sheet, byte for byte
+    assert main(argv[1:] + ["--out", str(tmp_path / "b"), "--quiet"]) == 0
+    assert sha(tmp_path / "b" / SLUG / "practice.html") == \
+        sha(tmp_path / "a" / SLUG / "practice.html")
+
+
 def test_validate_writes_nothing(spec_path, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["validate", str(spec_path)]) == 0
