@@ -392,3 +392,17 @@ def test_kind_that_does_not_fit(capsys):
                  "--param", "what=depth"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "param 'what'" in err[0] and "'depth'" in err[0]
+
+
+@pytest.mark.parametrize("model, what", [
+    (m, w) for m in ("resnet18", "resnet50", "alexnet", "lenet5")
+    for w in ("params", "macs", "shape") + (() if m.startswith("resnet") else ("memory",))])
+def test_every_table_column_has_a_header(model, what):
+    from quizgen.model import Table
+    for seed in range(3):
+        q = build_question("network_trace", seed=seed, params=dict(model=model, what=what))
+        tables = [b for b in (*q.stem, *q.solution) if isinstance(b, Table)]
+        assert tables
+        for t in tables:
+            assert all(h.strip() for h in t.header), (t.caption, t.header)
+            assert all(len(r) == len(t.header) for r in t.rows), t.caption

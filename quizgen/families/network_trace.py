@@ -874,7 +874,7 @@ class NetworkTrace(Family):
             else:
                 rows.append((name, T(*self.show(value, q)).plain()))
         header = {"shape": ("Layer", "Output C×H×W"), "flatten": ("Layer", "Output C×H×W"),
-                  "params": ("Layer", "Params", ""), "macs": ("Layer", "MACs", ""),
+                  "params": ("Layer", "Formula", "Params"), "macs": ("Layer", "Formula", "MACs"),
                   "memory": ("Layer", "Memory")}[p.what]
         return Table(header, tuple(rows), caption="The layers around " + (
             p.layer if p.what != "flatten" else "the flatten layer"), align="lrr"[:len(header)])
