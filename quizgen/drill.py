@@ -23,10 +23,14 @@ class DrillResult:
     right: int = 0
 
     def summary(self, seed: int, command: str = "") -> str:
+        """"Score: 3/4 (75%). Seed 21. To get the same questions again, run:" and ``command``
+        indented on a line of its own (no punctuation glued to it, so it copies and pastes
+        as is); without ``command``, one sentence naming ``--seed``."""
         pct = f" ({100 * self.right // self.asked}%)" if self.asked else ""
-        again = command or f"--seed {seed}"
-        return (f"Score: {self.right}/{self.asked}{pct}. "
-                f"Seed {seed}: the same questions again with {again}")
+        score = f"Score: {self.right}/{self.asked}{pct}. Seed {seed}."
+        if not command:
+            return f"{score} The same questions again with --seed {seed}."
+        return f"{score} To get the same questions again, run:\n  {command}"
 
 
 class _Quit(Exception):

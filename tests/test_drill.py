@@ -11,6 +11,7 @@ from quizgen.practice import practice_questions
 
 FAMILIES = "conv_output_size,param_count"
 SEED = 21
+COMMAND = f"quizgen practice --families {FAMILIES} --difficulty paper --seed {SEED}"
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,8 @@ def test_right_wrong_and_quit(questions):
     child.sendline("Z")
     child.expect("Not understood")
     child.sendline("q")
-    child.expect_exact(f"Score: 1/2 (50%). Seed {SEED}: the same questions again with "
-                       f"quizgen practice --families {FAMILIES} --difficulty paper --seed {SEED}")
+    child.expect_exact(f"Score: 1/2 (50%). Seed {SEED}. To get the same questions again, run:")
+    child.expect_exact(f"\r\n  {COMMAND}\r\n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -91,7 +92,9 @@ def test_scripted_answers_file_and_stdin(tmp_path, questions):
            str(SEED), "--n", "3"]
     out = subprocess.run(cmd + ["--answers", str(answers)], capture_output=True, text=True,
                          check=True).stdout
-    assert "Score: 3/3 (100%)" in out
+    assert out.endswith(f"Score: 3/3 (100%). Seed {SEED}. To get the same questions again, run:\n"
+                        f"  quizgen practice --families {FAMILIES} --n 3 --difficulty paper "
+                        f"--seed {SEED}\n")
     out2 = subprocess.run(cmd, input=answers.read_text(), capture_output=True, text=True,
                           check=True).stdout
     assert out2 == out
@@ -106,3 +109,13 @@ def test_bad_options_exit_2(args, needle):
                        capture_output=True, text=True, input="")
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_summary_sentences_end_with_punctuation():
+    from quizgen.drill import DrillResult
+    text = DrillResult(asked=4, right=3).summary(SEED, COMMAND)
+    first, command = text.split("\n")
+    assert first == f"Score: 3/4 (75%). Seed {SEED}. To get the same questions again, run:"
+    assert command == "  " + COMMAND           # alone on its line: copies and pastes as is
+    assert DrillResult().summary(SEED) == \
+        f"Score: 0/0. Seed {SEED}. The same questions again with --seed {SEED}."
