@@ -745,9 +745,20 @@ class Conv2d(_Leaf):
                                groups=self.groups)
         return LayerCost((*lead, self.out_channels, h_out, w_out), weights, biases, macs, 0)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__.pop("_checked_shape", None)       # a changed setting re-checks the input
+        super().__setattr__(name, value)
+
+    def _check_input(self, shape: tuple[int, ...]) -> None:
+        """Raise this layer's error for an input shape it cannot take (:meth:`cost`'s checks);
+        the last shape that passed is remembered, so a repeated shape costs one comparison."""
+        if shape != self.__dict__.get("_checked_shape"):
+            self.cost(shape)
+            self.__dict__["_checked_shape"] = shape
+
     def forward(self, x: Any) -> np.ndarray:
         x = self._input(x)
-        self.cost(x.shape)
+        self._check_input(x.shape)
         return _F().conv2d(x, self.weight, self.bias if self.has_bias else None,
                            stride=self.stride, padding=self._pads, dilation=self.dilation,
                            groups=self.groups, name=self._label())
@@ -755,7 +766,7 @@ class Conv2d(_Leaf):
     def _forward_fused(self, x: np.ndarray, bn: "BatchNorm2d | None", relu: bool) -> np.ndarray:
         """``relu(bn(self(x)))`` as one fused convolution (see :func:`conv_bn_relu`)."""
         F = _F()
-        self.cost(x.shape)
+        self._check_input(x.shape)
         scale = shift = None
         if bn is not None:
             scale, shift = F.batch_norm_affine(
@@ -1237,8 +1248,7 @@ class _Residual(Module):
                 and isinstance(out, np.ndarray) and out.dtype == relu._dtype
                 and out.shape == identity.shape and out.flags.writeable):
             return relu(self._residual_add(out, identity))
-        np.add(out, identity, out=out)
-        return np.maximum(out, 0, out=out)
+        return _F()._add_relu_(out, identity)
 
 
 class BasicBlock(_Residual):
