@@ -54,9 +54,11 @@ __all__ = [
 # float32, OpenBLAS; see _conv2d_forward's method choice).
 _SHIFTED_COPY_CHANNELS = 13
 _WINDOWS_COPY_CHANNELS = 65
-# The im2col buffer is filled and multiplied in chunks of about this size (bounds peak memory and
-# keeps the chunk in cache); a chunk never has fewer than _COLS_MIN_UNITS columns / rows of output.
-_COLS_CHUNK_BYTES = 1 << 20
+# The im2col buffer is filled and multiplied in chunks of about this size, the per-thread scratch
+# kept between calls; a chunk never has fewer than _COLS_MIN_UNITS columns / rows of output.
+# Measured on ResNet-18 (float32, batch 1): 1 MiB chunks 37.1 ms, 2 MiB 35.8 ms, 4 MiB 35.4 ms,
+# 8 MiB no better — fewer, wider products run nearer BLAS peak.
+_COLS_CHUNK_BYTES = 4 << 20
 _COLS_MIN_UNITS = 128
 
 
