@@ -442,20 +442,20 @@ def _relu_(y: np.ndarray) -> np.ndarray:
 def _add_relu_(out: np.ndarray, identity: np.ndarray) -> np.ndarray:
     """``out = max(out + identity, 0)`` in place (a residual block's end); returns ``out``.
 
-    When both are row-padded views of the same width (see :func:`_row_padded`), as the
-    convolutions' outputs in a residual stage are, the whole buffers are combined: long
-    contiguous runs instead of one short run per image row. The hidden columns hold finite
+    ``out`` must own its buffer (a block's fresh convolution output). When both are row-padded
+    views of the same width (see :func:`_row_padded`), as the convolutions' outputs in a residual
+    stage are, the whole buffers are added, and the ReLU always runs on ``out``'s whole buffer:
+    long contiguous runs instead of one short run per image row. The hidden columns hold finite
     partial sums (or zeros), so they raise no floating-point warnings of their own.
     """
     wide_out, wide_id = _row_padded(out), _row_padded(identity)
     if wide_out is not None and wide_id is not None and wide_out.shape == wide_id.shape \
             and wide_out.dtype == wide_id.dtype:
-        out, result = wide_out, out
+        np.add(wide_out, wide_id, out=wide_out)
     else:
-        wide_id, result = identity, out
-    np.add(out, wide_id, out=out)
-    _relu_(out)
-    return result
+        np.add(out, identity, out=out)
+    _relu_(out if wide_out is None else wide_out)
+    return out
 
 
 def _row_padded(a: np.ndarray) -> np.ndarray | None:
@@ -651,28 +651,41 @@ def _max_along(x: np.ndarray, axis: int, k: int, s: int, p: int, d: int, n_out: 
     over the taps ``u < k`` that fall inside ``x`` (-inf when none does).
 
     Max pooling is separable, so :func:`max_pool2d` pools the rows (contiguous slices), then the
-    columns of the smaller result. Each tap is one strided slice of ``x`` combined with
-    ``np.maximum`` into the rows ``i`` it reaches.
+    columns of the smaller result. Each tap is one strided slice of ``x``, combined with
+    ``np.maximum`` into the outputs ``i0 <= i < i1`` it reaches; a tap reaching every output
+    starts the result, merged with the widest other tap in the same pass.
     """
     n_in = x.shape[axis]
     lead = (slice(None),) * axis
+
+    def rows(i0: int, i1: int, off: int) -> tuple:
+        return lead + (slice(i0 * s + off, (i1 - 1) * s + off + 1, s),)
+
     taps = []
     for u in range(k):
         off = u * d - p
         i0, i1 = max(0, -(off // s)), min(n_out, (n_in - 1 - off) // s + 1)
         if i1 > i0:
-            taps.append((i0, i1, lead + (slice(i0 * s + off, (i1 - 1) * s + off + 1, s),)))
+            taps.append((i0, i1, off))
+    taps.sort(key=lambda t: t[0] - t[1])                  # widest first
     shape = x.shape[:axis] + (n_out,) + x.shape[axis + 1:]
-    whole = next((t for t in taps if t[1] - t[0] == n_out), None)
-    if whole is not None:
-        out = np.empty(shape, x.dtype)
-        np.copyto(out, x[whole[2]])
-        taps.remove(whole)
+    out = np.empty(shape, x.dtype)
+    if taps and taps[0][1] - taps[0][0] == n_out:
+        whole = taps.pop(0)[2]
+        if taps:
+            i0, i1, off = taps.pop(0)
+            np.maximum(x[rows(i0, i1, whole)], x[rows(i0, i1, off)],
+                       out=out[lead + (slice(i0, i1),)])
+            for a, b in ((0, i0), (i1, n_out)):
+                if b > a:
+                    np.copyto(out[lead + (slice(a, b),)], x[rows(a, b, whole)])
+        else:
+            np.copyto(out, x[rows(0, n_out, whole)])
     else:
-        out = np.full(shape, -np.inf, x.dtype)
-    for i0, i1, src in taps:
+        out.fill(-np.inf)
+    for i0, i1, off in taps:
         dst = out[lead + (slice(i0, i1),)]
-        np.maximum(dst, x[src], out=dst)
+        np.maximum(dst, x[rows(i0, i1, off)], out=dst)
     return out
 
 
