@@ -175,3 +175,18 @@ def test_conv_layer_checks_every_new_input_shape_and_a_changed_setting():
     conv.in_channels = 2                                   # a changed setting drops the memo
     with pytest.raises(EngineError, match=r"3 channels.*expects 2"):
         conv(_rand((1, 3, 5, 5)))
+
+
+@pytest.mark.parametrize("n, size, groups", [(8, 12, 1),     # bias carried as a row of ones
+                                             (1, 4, 1),      # too few columns: bias added after
+                                             (4, 12, 2)])    # grouped: bias added after
+def test_conv_bias_matches_the_oracle_whichever_way_it_is_added(n, size, groups):
+    x = _rand((n, 4, size, size + 1), 7)
+    w = _rand((6, 4 // groups, 3, 3), 8)
+    b = _rand((6,), 9)
+    for method in ("shifted", "windows"):
+        got = F._conv2d_forward(x, w, (1, 1), (1, 1, 1, 1), (1, 1), groups, method, bias=b)
+        want = R.conv2d(x, w, b, (1, 1), (1, 1, 1, 1), (1, 1), groups)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    relu_got = F._conv2d_fused(x, w, b, 1, 1, 1, groups, None, None, True)
+    np.testing.assert_array_equal(relu_got, F.relu(F.conv2d(x, w, b, 1, 1, 1, groups)))

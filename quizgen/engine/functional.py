@@ -298,6 +298,8 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
       others straddle two rows).
 
     "auto" weighs the shifted method's extra columns against the windows method's slower copy.
+    In the shifted method an ungrouped bias over at least 4 output columns per weight is one more
+    row of ones in ``cols`` (its column of ``weight``) instead of an add after the product.
     1×1 convolutions with stride 1 and no padding multiply the channel axis of ``x`` directly.
     """
     n, c, h, wd = x.shape
@@ -357,8 +359,15 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     flat = phases.reshape(n, c, sh * sw, hq * wq)
     length = (ho - 1) * wq + wo
     out = np.empty((n, groups, og, ho * wq), dtype)
-    nb, lc = _chunks(n, length, rows * isz, _COLS_MIN_UNITS)
-    scratch = _scratch(nb * rows * lc, dtype)
+    # A bias over many output columns (LeNet's convolutions) rides in the product as one more
+    # im2col row of ones: cheaper than a broadcast add over the whole output afterwards.
+    ones_row = bias is not None and groups == 1 and n * length >= 4 * ck
+    if ones_row:
+        w3 = np.concatenate([w3, bias.reshape(1, og, 1)], axis=2)
+        post = _Post(groups, og, None, scale, shift, relu)
+    depth = rows + ones_row
+    nb, lc = _chunks(n, length, depth * isz, _COLS_MIN_UNITS)
+    scratch = _scratch(nb * depth * lc, dtype)
     # Taps (u, v) reading the same phase form a strided sub-grid of the kernel whose shifts grow
     # by a constant step, so each phase's taps are copied with one strided view (one for stride 1).
     s0, s1, _, s2 = flat.strides
@@ -373,13 +382,16 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
         b1 = min(n, b0 + nb)
         for l0 in range(0, length, lc):
             l1 = min(length, l0 + lc)
-            cols = scratch[:(b1 - b0) * rows * (l1 - l0)].reshape(b1 - b0, c, kh, kw, l1 - l0)
+            block = scratch[:(b1 - b0) * depth * (l1 - l0)].reshape(b1 - b0, depth, l1 - l0)
+            cols = block[:, :rows].reshape(b1 - b0, c, kh, kw, l1 - l0)
+            if ones_row:
+                block[:, rows] = 1
             if len(copies) == 1:
                 np.copyto(cols, copies[0][2][b0:b1, ..., l0:l1])
             else:
                 for us, vs, taps in copies:
                     np.copyto(cols[:, :, us, vs], taps[b0:b1, ..., l0:l1])
-            np.matmul(w3, cols.reshape(b1 - b0, groups, ck, l1 - l0),
+            np.matmul(w3, block.reshape(b1 - b0, groups, depth // groups, l1 - l0),
                       out=out[b0:b1, :, :, l0:l1])
     post.apply(out[..., :length])
     out[..., length:] = 0                 # never written; zeros keep the hidden columns finite
