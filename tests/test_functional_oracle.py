@@ -110,6 +110,7 @@ def test_both_im2col_layouts_match_oracle(cfg, method, chunk_bytes, min_units):
     want = ref.conv2d(cfg["x"], cfg["w"], None, cfg["stride"], cfg["pads"], cfg["dilation"],
                       cfg["groups"])
     limits = dict(_COLS_CHUNK_BYTES=chunk_bytes or F._COLS_CHUNK_BYTES,
+                  _COLS_RUN_BYTES=chunk_bytes or F._COLS_RUN_BYTES,
                   _COLS_MIN_UNITS=min_units if chunk_bytes else F._COLS_MIN_UNITS)
     with patch.multiple(F, **limits):
         got = _conv2d_forward(cfg["x"], cfg["w"], cfg["stride"], cfg["pads"], cfg["dilation"],
@@ -130,6 +131,7 @@ def test_fused_epilogue_matches_oracle_in_both_layouts(cfg, method, chunk_bytes,
     if relu:
         want = np.maximum(want, 0)
     limits = dict(_COLS_CHUNK_BYTES=chunk_bytes or F._COLS_CHUNK_BYTES,
+                  _COLS_RUN_BYTES=chunk_bytes or F._COLS_RUN_BYTES,
                   _COLS_MIN_UNITS=3 if chunk_bytes else F._COLS_MIN_UNITS)
     with patch.multiple(F, **limits):
         got = _conv2d_forward(cfg["x"], cfg["w"], cfg["stride"], cfg["pads"], cfg["dilation"],

@@ -54,11 +54,14 @@ __all__ = [
 # float32, OpenBLAS; see _conv2d_forward's method choice).
 _SHIFTED_COPY_CHANNELS = 13
 _WINDOWS_COPY_CHANNELS = 65
-# The im2col buffer is filled and multiplied in chunks of about this size, the per-thread scratch
-# kept between calls; a chunk never has fewer than _COLS_MIN_UNITS columns / rows of output.
-# Measured on ResNet-18 (float32, batch 1): 1 MiB chunks 37.1 ms, 2 MiB 35.8 ms, 4 MiB 35.4 ms,
-# 8 MiB no better — fewer, wider products run nearer BLAS peak.
-_COLS_CHUNK_BYTES = 4 << 20
+# The im2col buffer is filled and multiplied in chunks, in a per-thread scratch kept between
+# calls: whole samples grouped up to _COLS_CHUNK_BYTES, or one larger sample cut into runs of up
+# to _COLS_RUN_BYTES, never fewer than _COLS_MIN_UNITS columns / rows of output. Wider products
+# run nearer BLAS peak: ResNet-18 (float32, batch 1) takes 37.1 ms with 1 MiB runs, 35.8 ms with
+# 2 MiB, 35.4 ms with 4 MiB, no less with 8 MiB; grouping LeNet-5's samples beyond 1 MiB gains
+# nothing, so the retained scratch stays small there.
+_COLS_CHUNK_BYTES = 1 << 20
+_COLS_RUN_BYTES = 4 << 20
 _COLS_MIN_UNITS = 128
 
 
@@ -515,13 +518,13 @@ class _Post:
 def _chunks(n: int, units: int, unit_bytes: int, min_units: int) -> tuple[int, int]:
     """Samples per chunk and units (output rows or columns) per chunk of the im2col buffer.
 
-    Whole samples are grouped while one sample's columns fit in ``_COLS_CHUNK_BYTES``; a larger
-    sample is cut into runs of at least ``min_units`` units so each GEMM stays wide.
+    Whole samples are grouped while they fit in ``_COLS_CHUNK_BYTES``; a larger sample is cut
+    into runs of up to ``_COLS_RUN_BYTES`` and at least ``min_units`` units so each GEMM stays wide.
     """
     per_sample = units * unit_bytes
     if per_sample <= _COLS_CHUNK_BYTES:
         return max(1, min(n, _COLS_CHUNK_BYTES // per_sample)), units
-    return 1, min(units, max(min_units, _COLS_CHUNK_BYTES // unit_bytes))
+    return 1, min(units, max(min_units, _COLS_RUN_BYTES // unit_bytes))
 
 
 def _stride_phases(x: np.ndarray, stride: tuple[int, int], pads: tuple[int, int, int, int],
