@@ -5,7 +5,7 @@
 For every conv and linear layer of ResNet-18 (batch 1, 3×224×224, float32) the im2col product
 ``weight (C_out, C_in·K_h·K_w) @ cols (C_in·K_h·K_w, H_out·W_out)`` is timed alone with random
 operands already in memory — no im2col copy, no batch norm, ReLU, pooling or Python — as one
-product or in the engine's 1 MiB column chunks, whichever is faster. The sum is a floor for any
+product or in 1 MiB column chunks, whichever is faster. The sum is a floor for any
 im2col + BLAS engine on this machine. torch's whole forward pass is timed in a separate process
 (its OpenMP threads would otherwise spin while OpenBLAS runs). Both print the minimum over
 ``--repeats`` runs.

@@ -27,8 +27,8 @@ Speed: a convolution is one im2col copy and one BLAS matrix product (a batched p
 chunk by chunk in a reused scratch buffer. Two im2col layouts are used, see :func:`_conv2d_forward`;
 1×1 convolutions with stride 1 and no padding multiply the channel axis directly. The layers run
 conv → evaluation-mode batch norm → ReLU as one op whose per-channel affine map and ReLU are applied
-in place to the product (``_conv2d_fused``). Pooling is K_h·K_w shifted strided slices combined with
-``np.maximum`` or a running sum.
+in place to the product (``_conv2d_fused``). Max pooling is separable: K_h strided row slices, then
+K_w column slices, combined with ``np.maximum``; average pooling is K_h·K_w shifted slices summed.
 """
 from __future__ import annotations
 
