@@ -375,8 +375,9 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     # by a constant step, so each phase's taps are copied with one strided view (one for stride 1).
     s0, s1, _, s2 = flat.strides
     copies = []
+    col_groups = _tap_groups(kw, dw, sw)
     for u0, ustep, ucount, qu, dqu in _tap_groups(kh, dh, sh):
-        for v0, vstep, vcount, qv, dqv in _tap_groups(kw, dw, sw):
+        for v0, vstep, vcount, qv, dqv in col_groups:
             src = flat[:, :, (u0 * dh % sh) * sw + v0 * dw % sw, qu * wq + qv:]
             taps = as_strided(src, (n, c, ucount, vcount, length),
                               (s0, s1, dqu * wq * s2, dqv * s2, s2), writeable=False)
@@ -439,7 +440,7 @@ def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     3–4× faster than ``np.maximum(y, 0)``, whose scalar operand takes a slow inner loop.
     """
     global _ZERO_PAGES
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     pages = _ZERO_PAGES
     if pages.nbytes < nbytes:
         size = max(1 << 20, 1 << (nbytes - 1).bit_length())
