@@ -181,3 +181,33 @@ def test_resnet_blocks_fused_equal_unfused_and_leave_the_input_alone():
     got = bottleneck(x)
     with patch.object(L, "_fusable", lambda *a: False):
         assert np.array_equal(got, bottleneck(x))
+
+
+@pytest.mark.parametrize("statistic", ["running_mean", "running_var"])
+def test_fused_batch_norm_with_statistics_of_another_dtype_matches_unfused(statistic):
+    # A buffer assigned by hand keeps its own dtype and may be a list; the fused path must cast
+    # it exactly as batch_norm does (the checked route), not use it as it is.
+    conv = L.Conv2d(2, 3, 3, padding=1, dtype=np.float32)
+    bn = _bn(3, 4, dtype=np.float32)
+    setattr(bn, statistic, getattr(bn, statistic).astype(np.float64) + 0.25)
+    x = _rand((2, 2, 6, 5), 2).astype(np.float32)
+    assert L._fusable(x, conv, bn, None)
+    got = L.conv_bn_relu(x, conv, bn, L.ReLU(dtype=np.float32))
+    assert got.dtype == np.float32
+    assert np.array_equal(got, _unfused(x, conv, bn, L.ReLU(dtype=np.float32)))
+    setattr(bn, statistic, [1.0, 2.0])                       # wrong length: the layer is named
+    with pytest.raises(EngineError, match=rf"BatchNorm2d: batch_norm: {statistic} must have shape \(3,\)"):
+        L.conv_bn_relu(x, conv, bn, None)
+
+
+@pytest.mark.parametrize("kwargs", CONVS)
+def test_fused_unbatched_conv_relu_equals_functional(kwargs):
+    conv = L.Conv2d(**kwargs)
+    conv.reset_parameters(5)
+    x = _rand((conv.in_channels, 8, 10), 3)
+    got = L.conv_bn_relu(x, conv, None, L.ReLU())
+    want = F.relu(F.conv2d(x, conv.weight, conv.bias if conv.has_bias else None,
+                           stride=conv.stride, padding=conv._pads, dilation=conv.dilation,
+                           groups=conv.groups))
+    assert got.shape == want.shape == conv.output_shape(x.shape)
+    assert np.array_equal(got, want)

@@ -63,6 +63,10 @@ _WINDOWS_COPY_CHANNELS = 65
 _COLS_CHUNK_BYTES = 1 << 20
 _COLS_RUN_BYTES = 4 << 20
 _COLS_MIN_UNITS = 128
+# A per-channel multiply or add (an operand broadcast along each row) over rows at least this
+# long runs unbuffered on a view of the rows; over shorter rows NumPy buffers either way and is
+# faster on the whole contiguous buffer (NumPy 2.x, float32 and float64; see _Post.apply).
+_LONG_ROW = 3072
 
 
 # --------------------------------------------------------------------------- argument handling
@@ -74,6 +78,18 @@ def _fail(op: str, name: str | None, message: str) -> EngineError:
 
 def _shape(a: np.ndarray) -> str:
     return str(tuple(int(n) for n in a.shape))
+
+
+class _ShapesNote:
+    """``(input shape …, weight shape …)`` for an error message, formatted only when raised."""
+
+    __slots__ = ("x", "w")
+
+    def __init__(self, x: np.ndarray, w: np.ndarray):
+        self.x, self.w = x, w
+
+    def __format__(self, spec: str) -> str:
+        return f"(input shape {_shape(self.x)}, weight shape {_shape(self.w)})"
 
 
 def _float_dtype(dtype: np.dtype) -> np.dtype:
@@ -213,7 +229,7 @@ def _conv2d(op, input, weight, bias, stride, padding, dilation, groups, name, fl
     groups = _int(op, name, "groups", groups, 1)
     sh, sw = _pair(op, name, "stride", stride, 1)
     dh, dw = _pair(op, name, "dilation", dilation, 1)
-    shapes = f"(input shape {_shape(x)}, weight shape {_shape(w)})"
+    shapes = _ShapesNote(x, w)
     if min(w.shape) < 1 or min(x4.shape) < 1:
         raise _fail(op, name, f"input and weight must have non-zero sizes {shapes}")
     if c_out % groups:
@@ -397,8 +413,8 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
                     np.copyto(cols[:, :, us, vs], taps[b0:b1, ..., l0:l1])
             np.matmul(w3, block.reshape(b1 - b0, groups, depth // groups, l1 - l0),
                       out=out[b0:b1, :, :, l0:l1])
-    post.apply(out[..., :length])
     out[..., length:] = 0                 # never written; zeros keep the hidden columns finite
+    post.apply(out[..., :length], out)
     return out.reshape(n, c_out, ho, wq)[..., :wo]
 
 
@@ -508,12 +524,23 @@ class _Post:
                        ((np.add, bias), (np.multiply, scale), (np.add, shift)) if p is not None]
         self.relu = relu
 
-    def apply(self, y: np.ndarray) -> None:
-        """In place on ``y (N, groups, C_out/groups, L)``."""
+    def apply(self, y: np.ndarray, whole: np.ndarray | None = None) -> None:
+        """In place on ``y (N, groups, C_out/groups, L)``.
+
+        ``whole``, when given, is the C-contiguous ``(N, groups, C_out/groups, L_b)`` buffer of
+        which ``y`` is the first ``L`` columns, its other columns finite and of no use (the
+        "shifted" layout's hidden columns). Then the ReLU, and the per-channel steps when rows
+        are short, run over the whole buffer: NumPy loops over a contiguous array faster than
+        over a view whose rows it must walk one by one, except for the per-channel steps on rows
+        of at least ``_LONG_ROW`` elements, which it runs without buffering only on the view.
+        """
+        if whole is None:
+            whole = y
+        target = y if y.shape[-1] >= _LONG_ROW else whole
         for op, p in self.params:
-            op(y, p, out=y)
+            op(target, p, out=target)
         if self.relu:
-            _relu_(y)
+            _relu_(whole)
 
 
 def _chunks(n: int, units: int, unit_bytes: int, min_units: int) -> tuple[int, int]:

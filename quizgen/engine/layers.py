@@ -764,18 +764,28 @@ class Conv2d(_Leaf):
                            groups=self.groups, name=self._label())
 
     def _forward_fused(self, x: np.ndarray, bn: "BatchNorm2d | None", relu: bool) -> np.ndarray:
-        """``relu(bn(self(x)))`` as one fused convolution (see :func:`conv_bn_relu`)."""
+        """``relu(bn(self(x)))`` as one fused convolution (see :func:`conv_bn_relu`).
+
+        ``x`` has this layer's dtype (``conv_bn_relu`` converts it). Once :meth:`cost` has
+        accepted the input shape, the product runs without the functional API's re-validation:
+        the layer's own parameters have its dtype and shapes by construction.
+        """
         F = _F()
         self._check_input(x.shape)
         scale = shift = None
         if bn is not None:
-            scale, shift = F.batch_norm_affine(
-                bn.num_features, bn.running_mean, bn.running_var,
-                bn.weight if bn.affine else None, bn.bias if bn.affine else None, bn.eps,
-                x.dtype, name=bn._label())
-        return F._conv2d_fused(x, self.weight, self.bias if self.has_bias else None,
-                               self.stride, self._pads, self.dilation, self.groups, scale, shift,
-                               relu, name=self._label())
+            scale, shift = bn._eval_affine(x.dtype)
+        params = self.__dict__["_params"]
+        weight = params.get("weight")
+        if weight is None or x.size == 0:
+            return F._conv2d_fused(x, self.weight, self.bias if self.has_bias else None,
+                                   self.stride, self._pads, self.dilation, self.groups, scale,
+                                   shift, relu, name=self._label())
+        x4 = x if x.ndim == 4 else x[None]
+        out = F._conv2d_forward(x4, weight, self.stride, self._pads, self.dilation,
+                                self.groups, bias=params.get("bias"), scale=scale, shift=shift,
+                                relu=relu)
+        return out if x.ndim == 4 else out[0]
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -1114,6 +1124,25 @@ class BatchNorm2d(_Leaf):
             self.bias if self.affine else None,
             training=use_batch, momentum=0.0 if momentum is None else momentum,
             eps=self.eps, name=self._label())
+
+    def _eval_affine(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """The evaluation-mode ``(scale, shift)`` per channel in ``dtype``
+        (:func:`functional.batch_norm_affine`; its checks run unless every array already has
+        ``dtype`` and shape ``(num_features,)``)."""
+        F = _F()
+        bufs, params = self.__dict__["_buffers"], self.__dict__["_params"]
+        mean, var = bufs.get("running_mean"), bufs.get("running_var")
+        gamma, beta = (params.get("weight"), params.get("bias")) if self.affine else (None, None)
+        shape = (self.num_features,)
+        if all(isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
+               for a in (mean, var)) and (not self.affine or all(
+                   isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
+                   for a in (gamma, beta))):
+            return F._bn_affine(mean, var, gamma, beta, self.eps, dtype)
+        return F.batch_norm_affine(
+            self.num_features, self.running_mean, self.running_var,
+            self.weight if self.affine else None, self.bias if self.affine else None, self.eps,
+            dtype, name=self._label())
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
