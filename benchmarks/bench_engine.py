@@ -1,6 +1,7 @@
 """Speed and peak memory of the NumPy engine against torch CPU, measured in the same run.
 
     python benchmarks/bench_engine.py [--threads 2] [--repeats 20] [--only resnet18,lenet5,...]
+                                      [--isa native|avx2]
 
 Rows: ResNet-18 (batch 1, 3×224×224, float32), LeNet-5 (batch 64, 1×28×28, padding 2, float32)
 and single ops (3×3 conv 64→64 at 56×56, 3×3/2 conv 64→128, 7×7/2 stem conv, 1×1 conv 256→64,
@@ -14,6 +15,11 @@ Method:
   NumPy worker never imports torch); BLAS/OpenMP threads are fixed through OPENBLAS_NUM_THREADS /
   OMP_NUM_THREADS / MKL_NUM_THREADS and ``torch.set_num_threads`` to the same count, and the counts
   in force are read back and printed;
+* CPU kernels (``--isa``): by default each framework runs the kernels it picks for this CPU;
+  variables that pin them lower (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``,
+  ``ATEN_CPU_CAPABILITY``, ``DNNL_MAX_CPU_ISA``) are dropped from the workers' environment and
+  named in the output. ``--isa avx2`` pins both to AVX2 kernels instead. The kernels in force
+  are read back (OpenBLAS's core name, torch's CPU capability) and printed;
 * time: ``--rounds`` rounds, each a fresh engine process then a fresh torch process, each timing
   ``--repeats`` forward passes after ``--warmup`` passes (torch under ``inference_mode``); the
   table gives the median over all timed passes and the ratio of the fastest passes (the machine
@@ -21,7 +27,9 @@ Method:
 * peak memory, in a second pair of subprocesses: after the warm-up passes the resident set size
   is the baseline (model, weights and input built, libraries warmed up); the kernel's peak-RSS
   mark (VmHWM) is reset through ``/proc/self/clear_refs`` and one forward pass is run;
-  peak = VmHWM − baseline, median of 3. These processes run with
+  peak = VmHWM − baseline, median of 3; the im2col scratch buffer the engine keeps between calls
+  (allocated during warm-up, so outside that figure) is reported beside it and counted in the
+  second memory ratio. These processes run with
   ``MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=65536`` so glibc returns freed buffers to the OS
   and memory freed by an earlier pass cannot hide this pass's allocations (that setting slows
   allocation down, so it is not used in the timing processes).
@@ -167,19 +175,36 @@ def _peak_bytes(fn) -> int:
     return _status("VmHWM") - base
 
 
-def _openblas_threads() -> str:
-    """Threads numpy's OpenBLAS will use, read from the library itself."""
+def _openblas_call(suffix: str, restype=None) -> object:
+    """Call numpy's OpenBLAS ``openblas_<suffix>`` (under any of its exported names), or None."""
     import ctypes
 
     for line in Path("/proc/self/maps").read_text().splitlines():
         path = line.split()[-1]
         if "openblas" in path.lower() and ".so" in path:
             lib = ctypes.CDLL(path)
-            for sym in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-                        "openblas_get_num_threads"):
+            for sym in (f"scipy_openblas_{suffix}64_", f"openblas_{suffix}64_",
+                        f"openblas_{suffix}"):
                 if hasattr(lib, sym):
-                    return str(getattr(lib, sym)())
-    return "unknown"
+                    fn = getattr(lib, sym)
+                    if restype is not None:
+                        fn.restype = restype
+                    return fn()
+    return None
+
+
+def _openblas_threads() -> str:
+    """Threads numpy's OpenBLAS will use, read from the library itself."""
+    n = _openblas_call("get_num_threads")
+    return "unknown" if n is None else str(n)
+
+
+def _openblas_kernels() -> str:
+    """The CPU kernel set numpy's OpenBLAS runs (e.g. SkylakeX for AVX-512, Haswell for AVX2)."""
+    import ctypes
+
+    name = _openblas_call("get_corename", ctypes.c_char_p)
+    return "unknown" if name is None else name.decode()
 
 
 def run_worker(args) -> dict:
@@ -190,12 +215,13 @@ def run_worker(args) -> dict:
         import torch
 
         torch.set_num_threads(args.threads)
-        threads = dict(torch_threads=torch.get_num_threads())
+        threads = dict(torch_threads=torch.get_num_threads(),
+                       kernels=torch.backends.cpu.get_cpu_capability())
         from torch.nn import functional as TF
     else:
         from quizgen.engine import functional as QF
         np.zeros((64, 64)) @ np.zeros((64, 64))
-        threads = dict(openblas_threads=_openblas_threads())
+        threads = dict(openblas_threads=_openblas_threads(), kernels=_openblas_kernels())
 
     dtype = np.float32
     if args.case in MODELS:
@@ -229,7 +255,12 @@ def run_worker(args) -> dict:
         for _ in range(args.warmup):
             fn()
         if args.measure == "memory":
-            return dict(peak_bytes=statistics.median(_peak_bytes(fn) for _ in range(3)))
+            peak = statistics.median(_peak_bytes(fn) for _ in range(3))
+            scratch = 0
+            if args.framework == "numpy":   # the im2col buffer the engine keeps between calls
+                buf = getattr(QF._SCRATCH, "buf", None)
+                scratch = 0 if buf is None else buf.nbytes
+            return dict(peak_bytes=peak, retained_bytes=scratch)
         times = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()
@@ -275,8 +306,21 @@ def run_check(args) -> dict:
 
 # --------------------------------------------------------------------------- driver
 
+# Variables that pin a framework's CPU kernels below what the CPU offers. "--isa native" drops
+# them from the workers' environment so each framework runs the kernels it picks for this CPU;
+# "--isa avx2" sets them so both run AVX2 kernels.
+_ISA_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ATEN_CPU_CAPABILITY", "DNNL_MAX_CPU_ISA",
+             "ONEDNN_MAX_CPU_ISA")
+_AVX2_PINS = dict(OPENBLAS_CORETYPE="Haswell", ATEN_CPU_CAPABILITY="avx2",
+                  DNNL_MAX_CPU_ISA="AVX2", ONEDNN_MAX_CPU_ISA="AVX2")
+
+
 def _spawn(mode: str, args, extra: list[str], memory: bool = False) -> dict:
     env = dict(os.environ)
+    for var in _ISA_PINS:
+        env.pop(var, None)
+    if args.isa == "avx2":
+        env.update(_AVX2_PINS)
     n = str(args.threads)
     env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n,
                PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
@@ -312,6 +356,10 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--only", default=",".join(list(MODELS) + list(OPS)))
+    p.add_argument("--isa", default="native", choices=["native", "avx2"],
+                   help="native: each framework's own choice of CPU kernels (pins such as "
+                        "OPENBLAS_CORETYPE in the environment are dropped); avx2: both pinned "
+                        "to AVX2 kernels")
     p.add_argument("--mode", default="driver", choices=["driver", "check", "worker"])
     p.add_argument("--framework", choices=["numpy", "torch"])
     p.add_argument("--measure", default="time", choices=["time", "memory"])
@@ -339,6 +387,14 @@ def main() -> None:
               f"{args.repeats} runs, each round a fresh process after {args.warmup} warm-up "
               f"runs, engine and torch alternating")
         print("load average at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+        pins = {v: os.environ[v] for v in _ISA_PINS if v in os.environ}
+        if args.isa == "native":
+            print("CPU kernels: each framework's own choice"
+                  + (" (dropped from the environment: "
+                     + ", ".join(f"{k}={v}" for k, v in pins.items()) + ")" if pins else ""))
+        else:
+            print("CPU kernels: pinned to AVX2 (" + ", ".join(f"{k}={v}" for k, v in
+                                                              _AVX2_PINS.items()) + ")")
         check = _spawn("check", args, [])
         for name, errs in check.items():
             print(f"agreement {name}: max |engine − torch| / max |torch| = "
@@ -362,8 +418,10 @@ def main() -> None:
                 res[fw]["min_s"] = min(res[fw]["times"])
             assert not res["numpy"]["torch_imported"]
             rows.append((case, res))
-        print(f"threads in force: numpy OpenBLAS {rows[0][1]['numpy']['openblas_threads']}, "
-              f"torch {rows[0][1]['torch']['torch_threads']}")
+        eng, ref = rows[0][1]["numpy"], rows[0][1]["torch"]
+        print(f"threads in force: numpy OpenBLAS {eng['openblas_threads']}, "
+              f"torch {ref['torch_threads']}; kernels in force: OpenBLAS {eng['kernels']}, "
+              f"torch {ref['kernels']}")
         print("peak memory: peak RSS during one forward pass minus the RSS before it (model, weights, "
           "input built; after warm-up), each framework in its own process, glibc mmap threshold "
           "64 KiB")
@@ -371,7 +429,7 @@ def main() -> None:
         print("load average at end: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
         print()
         print("| row | engine ms | torch ms | time ratio (median) | ratio of mins | target | "
-              "engine peak MB | torch peak MB | memory ratio |")
+              "engine peak MB (+ kept scratch) | torch peak MB | memory ratio (with scratch) |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for case, res in rows:
             a, b = res["numpy"], res["torch"]
@@ -381,8 +439,10 @@ def main() -> None:
             print(f"| {label} | {a['median_s'] * 1e3:.2f} | {b['median_s'] * 1e3:.2f} | "
                   f"{a['median_s'] / b['median_s']:.2f}× | {a['min_s'] / b['min_s']:.2f}× | "
                   f"{target} | "
-                  f"{a['peak_bytes'] / 2**20:.1f} | {b['peak_bytes'] / 2**20:.1f} | "
-                  f"{a['peak_bytes'] / max(b['peak_bytes'], 1):.2f}× |")
+                  f"{a['peak_bytes'] / 2**20:.1f} (+ {a['retained_bytes'] / 2**20:.1f}) | "
+                  f"{b['peak_bytes'] / 2**20:.1f} | "
+                  f"{a['peak_bytes'] / max(b['peak_bytes'], 1):.2f}× "
+                  f"({(a['peak_bytes'] + a['retained_bytes']) / max(b['peak_bytes'], 1):.2f}×) |")
 
 
 if __name__ == "__main__":

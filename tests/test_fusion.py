@@ -196,7 +196,8 @@ def test_fused_batch_norm_with_statistics_of_another_dtype_matches_unfused(stati
     assert got.dtype == np.float32
     assert np.array_equal(got, _unfused(x, conv, bn, L.ReLU(dtype=np.float32)))
     setattr(bn, statistic, [1.0, 2.0])                       # wrong length: the layer is named
-    with pytest.raises(EngineError, match=rf"BatchNorm2d: batch_norm: {statistic} must have shape \(3,\)"):
+    with pytest.raises(EngineError,
+                       match=rf"BatchNorm2d: batch_norm: {statistic} must have shape \(3,\)"):
         L.conv_bn_relu(x, conv, bn, None)
 
 

@@ -63,10 +63,10 @@ _WINDOWS_COPY_CHANNELS = 65
 _COLS_CHUNK_BYTES = 1 << 20
 _COLS_RUN_BYTES = 4 << 20
 _COLS_MIN_UNITS = 128
-# A per-channel multiply or add (an operand broadcast along each row) over rows at least this
-# long runs unbuffered on a view of the rows; over shorter rows NumPy buffers either way and is
-# faster on the whole contiguous buffer (NumPy 2.x, float32 and float64; see _Post.apply).
-_LONG_ROW = 3072
+# A per-channel multiply or add (an operand broadcast along each row) runs unbuffered over rows
+# of at least _LONG_ROW elements with NumPy's buffer set to _ROW_BUFSIZE elements (see _rowwise).
+_LONG_ROW = 512
+_ROW_BUFSIZE = 256
 
 
 # --------------------------------------------------------------------------- argument handling
@@ -529,18 +529,44 @@ class _Post:
 
         ``whole``, when given, is the C-contiguous ``(N, groups, C_out/groups, L_b)`` buffer of
         which ``y`` is the first ``L`` columns, its other columns finite and of no use (the
-        "shifted" layout's hidden columns). Then the ReLU, and the per-channel steps when rows
-        are short, run over the whole buffer: NumPy loops over a contiguous array faster than
-        over a view whose rows it must walk one by one, except for the per-channel steps on rows
-        of at least ``_LONG_ROW`` elements, which it runs without buffering only on the view.
+        "shifted" layout's hidden columns); the ReLU, and the per-channel steps on short rows,
+        then run over the whole buffer. See :func:`_rowwise` for why.
         """
         if whole is None:
             whole = y
-        target = y if y.shape[-1] >= _LONG_ROW else whole
-        for op, p in self.params:
-            op(target, p, out=target)
+        if self.params:
+            with _rowwise(y.shape[-1]) as long_rows:
+                target = y if long_rows else whole
+                for op, p in self.params:
+                    op(target, p, out=target)
         if self.relu:
             _relu_(whole)
+
+
+class _rowwise:
+    """Context for a per-channel operand broadcast along rows of ``row`` elements.
+
+    NumPy (2.x) buffers such an operation in blocks of its buffer size (8,192 elements), copying
+    the broadcast operand into each block, whenever a row is shorter than the buffer: 2–4× slower
+    than a plain loop over each row. For rows of at least ``_LONG_ROW`` elements the buffer is
+    made small inside the context, so each row runs unbuffered; shorter rows keep NumPy's
+    buffering, which beats many short row loops, and are best run over a contiguous array.
+    Entering yields whether the rows count as long.
+    """
+
+    __slots__ = ("long", "saved")
+
+    def __init__(self, row: int):
+        self.long = row >= _LONG_ROW
+
+    def __enter__(self) -> bool:
+        if self.long:
+            self.saved = np.setbufsize(_ROW_BUFSIZE)
+        return self.long
+
+    def __exit__(self, *exc) -> None:
+        if self.long:
+            np.setbufsize(self.saved)
 
 
 def _chunks(n: int, units: int, unit_bytes: int, min_units: int) -> tuple[int, int]:

@@ -55,10 +55,16 @@ __all__ = [
 ]
 
 
+_FUNCTIONAL = None
+
+
 def _F():
     """The functional module, imported on first use (it is written alongside this one)."""
-    from quizgen.engine import functional
-    return functional
+    global _FUNCTIONAL
+    if _FUNCTIONAL is None:
+        from quizgen.engine import functional
+        _FUNCTIONAL = functional
+    return _FUNCTIONAL
 
 
 # --------------------------------------------------------------------------------------------
