@@ -115,6 +115,53 @@ def test_conv_output_hidden_tail_columns_are_zero():
                                rtol=1e-12, atol=1e-12)
 
 
+# ------------------------------------------------------------------ stride 1: rows share their zeros
+
+STRIDE1_CASES = [((3, 3), (1, 1), (1, 1, 1, 1)),       # ResNet's 3×3: W + 1 columns a row
+                 ((3, 3), (1, 1), (0, 2, 3, 0)),       # all the padding on one side
+                 ((1, 1), (1, 1), (2, 2, 2, 2)),       # padding wider than the kernel
+                 ((3, 5), (2, 1), (2, 1, 0, 4)),       # dilated, asymmetric
+                 ((5, 5), (1, 1), (2, 2, 2, 2)),
+                 ((2, 4), (1, 2), (0, 0, 1, 0)),
+                 ((3, 3), (1, 1), (0, 0, 0, 0))]       # no padding: a view of x
+
+
+@pytest.mark.parametrize("kernel, dilation, pads", STRIDE1_CASES)
+def test_shared_pad_rows_gives_every_tap_its_padded_input_value(kernel, dilation, pads):
+    x = _rand((2, 3, 7, 6), 2) + 5.0                     # no zeros of its own
+    n, c, h, wd = x.shape
+    (kh, kw), (dh, dw), (pt, pb, pl, pr) = kernel, dilation, pads
+    ho = h + pt + pb - dh * (kh - 1)
+    wo = wd + pl + pr - dw * (kw - 1)
+    hq, wq = ho + dh * (kh - 1), max(wo, wd + max(pl, pr))
+    flat = F._shared_pad_rows(x, pads, hq, wq)
+    assert flat.shape[:3] == (n, c, 1)
+    padded = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    for i in range(ho):
+        for j in range(wo):
+            for u in range(kh):
+                for v in range(kw):
+                    got = flat[:, :, 0, (i + u * dh) * wq + j + v * dw]
+                    np.testing.assert_array_equal(got, padded[:, :, i + u * dh, j + v * dw])
+    if not any(pads):
+        assert np.shares_memory(flat, x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel, dilation, pads", STRIDE1_CASES)
+def test_stride1_shifted_convolution_matches_the_loop_oracle(kernel, dilation, pads, dtype):
+    x = _rand((2, 3, 9, 8), 4, dtype)
+    w = _rand((4, 3, *kernel), 5, dtype)
+    got = F._conv2d_forward(x, w, (1, 1), pads, dilation, 1, "shifted")
+    want = R.conv2d(x.astype(np.float64), w.astype(np.float64), None, (1, 1), pads, dilation)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    wide = F._row_padded(got)                            # rows of W + max(left, right) columns
+    if wide is not None and not got.flags.c_contiguous:
+        assert wide.shape[-1] == max(got.shape[-1], x.shape[-1] + max(pads[2], pads[3]))
+
+
 # ------------------------------------------------------------------ strided convolutions
 
 @pytest.mark.parametrize("k", range(1, 8))

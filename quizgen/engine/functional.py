@@ -309,7 +309,9 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     * "windows": ``cols[n, c, u, v, i, j] = x_padded[n, c, i·s_h + u·d_h, j·s_w + v·d_w]``, copied
       from a ``sliding_window_view`` of the padded input; ``L = H_out·W_out``.
     * "shifted": the padded input is split into its ``s_h·s_w`` stride phases
-      ``P[r_h, r_w][i, j] = x_padded[i·s_h + r_h, j·s_w + r_w]`` of width ``W_q = W_out + q_w``.
+      ``P[r_h, r_w][i, j] = x_padded[i·s_h + r_h, j·s_w + r_w]`` of width ``W_q = W_out + q_w``
+      (stride 1: one phase, ``W_q = max(W_out, W + max(p_left, p_right))``, its rows sharing their
+      zero columns, see :func:`_shared_pad_rows`).
       Tap ``(u, v)`` reads phase ``(u·d_h mod s_h, v·d_w mod s_w)`` shifted by
       ``(u·d_h div s_h, v·d_w div s_w)``, which on the flattened phase is one contiguous run of
       ``L = (H_out − 1)·W_q + W_out`` elements, so ``cols`` is copied in long contiguous rows. The
@@ -343,6 +345,8 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
 
     qh, qw = dh * (kh - 1) // sh, dw * (kw - 1) // sw
     hq, wq = ho + qh, wo + qw
+    if (sh, sw) == (1, 1):
+        wq = max(wo, wd + max(pl, pr))    # rows share their zero columns (_shared_pad_rows)
     if method == "auto":
         # Per im2col column: "shifted" multiplies (W_q − W_out)/W_out more columns but copies
         # cheaply (_SHIFTED_COPY_CHANNELS output channels' worth of GEMM); "windows" gathers
@@ -374,8 +378,10 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
         post.apply(out)
         return out.reshape(n, c_out, ho, wo)
 
-    phases = _stride_phases(x, (sh, sw), pads, (hq, wq))
-    flat = phases.reshape(n, c, sh * sw, hq * wq)
+    if (sh, sw) == (1, 1):
+        flat = _shared_pad_rows(x, pads, hq, wq)
+    else:
+        flat = _stride_phases(x, (sh, sw), pads, (hq, wq)).reshape(n, c, sh * sw, hq * wq)
     length = (ho - 1) * wq + wo
     out = np.empty((n, groups, og, ho * wq), dtype)
     # A bias over many output columns (LeNet's convolutions) rides in the product as one more
@@ -579,6 +585,27 @@ def _chunks(n: int, units: int, unit_bytes: int, min_units: int) -> tuple[int, i
     if per_sample <= _COLS_CHUNK_BYTES:
         return max(1, min(n, _COLS_CHUNK_BYTES // per_sample)), units
     return 1, min(units, max(min_units, _COLS_RUN_BYTES // unit_bytes))
+
+
+def _shared_pad_rows(x: np.ndarray, pads: tuple[int, int, int, int], hq: int,
+                     wq: int) -> np.ndarray:
+    """``x`` zero-padded for a stride-1 "shifted" convolution, each channel one flat row.
+
+    Shape ``(N, C, 1, H_q·W_q + e)``: image row ``y`` sits at ``(y + top)·W_q + left``, every other
+    element is zero, and ``e = max(0, W + left + right − W_q)`` zeros close each channel. With
+    ``W_q ≥ W + max(left, right)`` the zeros after one row serve as its right padding and as the
+    next row's left padding (a tap reading past a row's end lands in them), so a row needs
+    ``max(left, right)`` zero columns instead of ``left + right``: fewer product columns. A view
+    of ``x`` when there is no padding.
+    """
+    n, c, h, wd = x.shape
+    pt, _, pl, pr = pads
+    extra = max(0, wd + pl + pr - wq)
+    if (hq, wq) == (h, wd) and not (pt or pl) and extra == 0 and x.flags.c_contiguous:
+        return x.reshape(n, c, 1, h * wd)
+    out = np.zeros((n, c, 1, hq * wq + extra), x.dtype)
+    out[:, :, 0, :hq * wq].reshape(n, c, hq, wq)[:, :, pt:pt + h, pl:pl + wd] = x
+    return out
 
 
 def _stride_phases(x: np.ndarray, stride: tuple[int, int], pads: tuple[int, int, int, int],
