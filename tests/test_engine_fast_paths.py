@@ -162,6 +162,20 @@ def test_stride1_shifted_convolution_matches_the_loop_oracle(kernel, dilation, p
         assert wide.shape[-1] == max(got.shape[-1], x.shape[-1] + max(pads[2], pads[3]))
 
 
+@pytest.mark.parametrize("stride, size, groups", [((2, 2), (14, 14), 1),   # ResNet's downsample
+                                                  ((3, 2), (10, 7), 2),
+                                                  ((1, 4), (5, 9), 1),
+                                                  ((5, 5), (4, 4), 1)])  # one output position
+def test_strided_1x1_convolution_matches_the_loop_oracle(stride, size, groups):
+    x = _rand((2, 4, *size), 6)
+    w = _rand((6, 4 // groups, 1, 1), 7)
+    b = _rand(6, 8)
+    got = F.conv2d(x, w, b, stride=stride, groups=groups)
+    want = R.conv2d(x, w, b, stride, (0, 0, 0, 0), (1, 1), groups)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 # ------------------------------------------------------------------ strided convolutions
 
 @pytest.mark.parametrize("k", range(1, 8))

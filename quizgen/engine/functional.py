@@ -25,7 +25,8 @@ the message (layers pass e.g. ``"features.0 (Conv2d)"``).
 
 Speed: a convolution is one im2col copy and one BLAS matrix product (a batched product over groups),
 chunk by chunk in a reused scratch buffer. Two im2col layouts are used, see :func:`_conv2d_forward`;
-1×1 convolutions with stride 1 and no padding multiply the channel axis directly. The layers run
+1×1 convolutions without padding multiply the channel axis directly (strided ones after copying
+every s-th row and column). The layers run
 conv → evaluation-mode batch norm → ReLU as one op whose per-channel affine map and ReLU are applied
 in place to the product (``_conv2d_fused``). Max pooling is separable: K_h strided row slices, then
 K_w column slices, combined with ``np.maximum``; average pooling is K_h·K_w shifted slices summed.
@@ -321,7 +322,8 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     "auto" weighs the shifted method's extra columns against the windows method's slower copy.
     In the shifted method an ungrouped bias over at least 4 output columns per weight is one more
     row of ones in ``cols`` (its column of ``weight``) instead of an add after the product.
-    1×1 convolutions with stride 1 and no padding multiply the channel axis of ``x`` directly.
+    1×1 convolutions without padding multiply the channel axis of ``x`` directly (of its every
+    s-th row and column, copied, when strided).
     """
     n, c, h, wd = x.shape
     c_out, cg, kh, kw = w.shape
@@ -338,8 +340,10 @@ def _conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
     w3 = w.reshape(groups, og, ck)
     post = _Post(groups, og, bias, scale, shift, relu)
 
-    if kh == kw == 1 and (sh, sw) == (1, 1) and not any(pads):
-        out = np.matmul(w3, x.reshape(n, groups, cg, h * wd))
+    if kh == kw == 1 and not any(pads):
+        if (sh, sw) != (1, 1):            # a strided 1×1 reads only every s-th row and column
+            x = np.ascontiguousarray(x[:, :, :(ho - 1) * sh + 1:sh, :(wo - 1) * sw + 1:sw])
+        out = np.matmul(w3, x.reshape(n, groups, cg, ho * wo))
         post.apply(out)
         return out.reshape(n, c_out, ho, wo)
 
