@@ -8,7 +8,8 @@ operands already in memory — no im2col copy, no batch norm, ReLU, pooling or P
 product or in 1 MiB column chunks, whichever is faster. The sum is a floor for any
 im2col + BLAS engine on this machine. torch's whole forward pass is timed in a separate process
 (its OpenMP threads would otherwise spin while OpenBLAS runs). Both print the minimum over
-``--repeats`` runs.
+``--repeats`` runs. Each framework runs the CPU kernels it picks for this machine (variables
+pinning them, such as ``OPENBLAS_CORETYPE``, are dropped, as in ``bench_engine.py``).
 """
 from __future__ import annotations
 
@@ -86,8 +87,12 @@ def main() -> None:
     if args.worker == "torch":
         print(f"{torch_forward(args.repeats, args.threads) * 1e3:.2f}")
         return
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
-               OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_engine import _ISA_PINS
+
+    env = {k: v for k, v in os.environ.items() if k not in _ISA_PINS}   # as bench_engine.py
+    env.update(OPENBLAS_NUM_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads))
 
     def worker(kind: str) -> list[str]:
         cmd = [sys.executable, __file__, "--worker", kind, "--repeats", str(args.repeats),
