@@ -17,8 +17,8 @@ Method:
   in force are read back and printed;
 * CPU kernels (``--isa``): by default each framework runs the kernels it picks for this CPU;
   variables that pin them lower (``OPENBLAS_CORETYPE``, ``OPENBLAS_L2_SIZE``,
-  ``ATEN_CPU_CAPABILITY``, ``DNNL_MAX_CPU_ISA``) are dropped from the workers' environment and
-  named in the output. ``--isa avx2`` pins both to AVX2 kernels instead. The kernels in force
+  ``ATEN_CPU_CAPABILITY``, ``DNNL_MAX_CPU_ISA``, ``ONEDNN_MAX_CPU_ISA``) are dropped from the
+  workers' environment and named in the output. ``--isa avx2`` pins both to AVX2 kernels instead. The kernels in force
   are read back (OpenBLAS's core name, torch's CPU capability) and printed;
 * time: ``--rounds`` rounds, each a fresh engine process then a fresh torch process, each timing
   ``--repeats`` forward passes after ``--warmup`` passes (torch under ``inference_mode``); the
