@@ -115,6 +115,39 @@ def test_conv_output_hidden_tail_columns_are_zero():
                                rtol=1e-12, atol=1e-12)
 
 
+# ------------------------------------------------------------------ the per-channel epilogue
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("row, hidden", [(49, 0), (511, 2), (512, 1), (3246, 2), (12877, 3)])
+def test_epilogue_equals_the_separate_steps_for_short_and_long_rows(row, hidden, dtype):
+    # (N, groups, C_out/groups, row + hidden): the product's columns and its hidden ones
+    whole = _rand((2, 2, 3, row + hidden), 1, dtype)
+    bias, scale, shift = _rand(6, 2, dtype), _rand(6, 3, dtype), _rand(6, 4, dtype)
+    want = whole[..., :row].reshape(2, 6, row)
+    want = np.maximum((want + bias[:, None]) * scale[:, None] + shift[:, None], 0)
+    before = np.getbufsize()
+    y = whole[..., :row] if hidden else whole
+    F._Post(2, 3, bias, scale, shift, True).apply(y, whole if hidden else None)
+    assert np.getbufsize() == before                          # NumPy's setting is put back
+    np.testing.assert_array_equal(y.reshape(2, 6, row), want.astype(dtype))
+    assert np.all(np.isfinite(whole)) and np.all(whole >= 0)  # hidden columns: ReLU'd, finite
+
+
+def test_epilogue_puts_numpy_buffer_size_back_after_an_error():
+    y = _rand((1, 1, 2, 600))
+    post = F._Post(1, 2, None, np.ones(2), np.zeros(2), False)
+    before = np.getbufsize()
+
+    def fails(*args, **kwargs):
+        assert np.getbufsize() == F._ROW_BUFSIZE              # inside: the small buffer
+        raise FloatingPointError("boom")
+
+    post.params = [(fails, p) for _, p in post.params]
+    with pytest.raises(FloatingPointError):
+        post.apply(y)
+    assert np.getbufsize() == before
+
+
 # ------------------------------------------------------------------ stride 1: rows share their zeros
 
 STRIDE1_CASES = [((3, 3), (1, 1), (1, 1, 1, 1)),       # ResNet's 3×3: W + 1 columns a row
