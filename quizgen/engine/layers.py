@@ -781,16 +781,14 @@ class Conv2d(_Leaf):
         scale = shift = None
         if bn is not None:
             scale, shift = bn._eval_affine(x.dtype)
-        params = self.__dict__["_params"]
-        weight = params.get("weight")
-        if weight is None or x.size == 0:
-            return F._conv2d_fused(x, self.weight, self.bias if self.has_bias else None,
-                                   self.stride, self._pads, self.dilation, self.groups, scale,
-                                   shift, relu, name=self._label())
+        weight = self.weight                           # created on first use
+        bias = self.__dict__["_params"].get("bias")
+        if x.size == 0:                                # the functional API names the problem
+            return F._conv2d_fused(x, weight, bias, self.stride, self._pads, self.dilation,
+                                   self.groups, scale, shift, relu, name=self._label())
         x4 = x if x.ndim == 4 else x[None]
         out = F._conv2d_forward(x4, weight, self.stride, self._pads, self.dilation,
-                                self.groups, bias=params.get("bias"), scale=scale, shift=shift,
-                                relu=relu)
+                                self.groups, bias=bias, scale=scale, shift=shift, relu=relu)
         return out if x.ndim == 4 else out[0]
 
     def extra_repr(self) -> str:
@@ -1140,10 +1138,8 @@ class BatchNorm2d(_Leaf):
         mean, var = bufs.get("running_mean"), bufs.get("running_var")
         gamma, beta = (params.get("weight"), params.get("bias")) if self.affine else (None, None)
         shape = (self.num_features,)
-        if all(isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
-               for a in (mean, var)) and (not self.affine or all(
-                   isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape
-                   for a in (gamma, beta))):
+        used = (mean, var, gamma, beta) if self.affine else (mean, var)
+        if all(isinstance(a, np.ndarray) and a.dtype == dtype and a.shape == shape for a in used):
             return F._bn_affine(mean, var, gamma, beta, self.eps, dtype)
         return F.batch_norm_affine(
             self.num_features, self.running_mean, self.running_var,
